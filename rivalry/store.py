@@ -1,0 +1,259 @@
+"""The one SQLite file every stage reads and writes.
+
+The schema is created and upgraded here and nowhere else. Its version lives in
+``PRAGMA user_version``; ``MIGRATIONS[n]`` upgrades a file from version n to n+1,
+so an older database is upgraded in place the first time a newer rivalry opens it.
+Stages talk to each other only through these tables (see docs/data-model.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+DEFAULT_DB = Path("data") / "rivalry.db"
+
+
+class StoreError(Exception):
+    """A database that cannot be opened or used; the message names the file."""
+
+
+def db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """The database path: --db, else $RIVALRY_DB, else data/rivalry.db."""
+    return Path(explicit or os.environ.get("RIVALRY_DB") or DEFAULT_DB)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def document_id(canonical_url: str) -> str:
+    """Stable document id derived from the canonical URL, so upserts are idempotent."""
+    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def content_hash(title: str | None, text: str | None) -> str:
+    return hashlib.sha256(f"{title or ''}\n{text or ''}".encode("utf-8")).hexdigest()
+
+
+# --- schema ---------------------------------------------------------------------------------
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,          -- slug from sources.toml, e.g. 'federal-register'
+            name TEXT NOT NULL,
+            owner TEXT,                   -- who publishes it, e.g. 'US Commerce/BIS'
+            country TEXT,                 -- ISO code of the publisher
+            kind TEXT NOT NULL,           -- feed | api | listing | sitemap | manual
+            language TEXT,
+            url TEXT
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            command TEXT NOT NULL,        -- nightly | crawl | tag | build | ingest
+            started TEXT NOT NULL,
+            finished TEXT,
+            status TEXT NOT NULL,         -- running | ok | failed | flagged
+            counts TEXT,                  -- JSON: per stage / per source counts
+            errors TEXT                   -- JSON: per source reasons
+        );
+        CREATE TABLE documents (
+            id TEXT PRIMARY KEY,          -- sha1(canonical_url)[:16]
+            source_id TEXT NOT NULL REFERENCES sources(id),
+            url TEXT NOT NULL,            -- the URL as fetched
+            canonical_url TEXT NOT NULL UNIQUE,
+            title TEXT,
+            published_at TEXT,            -- UTC ISO 8601, when the source published; NULL if unknown
+            date_source TEXT,             -- where published_at came from: api | feed | meta | url | page
+            fetched_at TEXT NOT NULL,
+            language TEXT,
+            text TEXT,                    -- clean main text
+            content_hash TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'ok', -- ok | irrelevant | no_text
+            extra TEXT                    -- JSON: source-specific fields (document number, type...)
+        );
+        CREATE INDEX idx_documents_source ON documents(source_id);
+        CREATE INDEX idx_documents_published ON documents(published_at);
+        CREATE TABLE document_versions (
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            title TEXT,
+            text TEXT,
+            published_at TEXT,
+            fetched_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL
+        );
+        CREATE INDEX idx_versions_document ON document_versions(document_id);
+        CREATE TABLE entities (
+            id TEXT PRIMARY KEY,          -- stable slug, e.g. 'us-bis', 'nvidia', 'h20'
+            name TEXT NOT NULL,
+            type TEXT NOT NULL,           -- country | agency | company | ai_lab | ai_model | chip | official | law | organization | person
+            country TEXT,
+            aliases TEXT,                 -- JSON list
+            origin TEXT NOT NULL DEFAULT 'gazetteer' -- gazetteer | model (found by the NER, not in the gazetteer)
+        );
+        CREATE TABLE taggings (
+            document_id TEXT PRIMARY KEY REFERENCES documents(id),
+            pipeline_version TEXT NOT NULL,
+            tagged_at TEXT NOT NULL,
+            status TEXT NOT NULL,         -- tagged | skipped
+            reason TEXT                   -- why skipped (e.g. 'language: zh')
+        );
+        CREATE TABLE mentions (
+            id INTEGER PRIMARY KEY,
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            entity_id TEXT NOT NULL REFERENCES entities(id),
+            start INTEGER NOT NULL,       -- character offsets into documents.text
+            end INTEGER NOT NULL,
+            surface TEXT NOT NULL,
+            sentence TEXT
+        );
+        CREATE INDEX idx_mentions_document ON mentions(document_id);
+        CREATE INDEX idx_mentions_entity ON mentions(entity_id);
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY,          -- sha1(document, offsets, action)[:16]
+            document_id TEXT NOT NULL REFERENCES documents(id),
+            action TEXT NOT NULL,         -- taxonomy code, see nlp/data/actions.toml
+            actor_id TEXT REFERENCES entities(id),
+            target_id TEXT REFERENCES entities(id),
+            object_id TEXT REFERENCES entities(id),
+            event_date TEXT,              -- YYYY-MM-DD, when it happened
+            date_source TEXT,             -- stated | published
+            modality TEXT,                -- asserted | negated | future | proposed | alleged | charged | convicted
+            status TEXT,                  -- announced | proposed | final | effective | suspended | rescinded
+            magnitude TEXT,
+            trigger TEXT,
+            evidence TEXT NOT NULL,       -- the sentence
+            evidence_start INTEGER NOT NULL,
+            evidence_end INTEGER NOT NULL,
+            confidence REAL,
+            pipeline_version TEXT NOT NULL
+        );
+        CREATE INDEX idx_events_document ON events(document_id);
+        CREATE INDEX idx_events_date ON events(event_date);
+        CREATE INDEX idx_events_actor ON events(actor_id);
+        CREATE INDEX idx_events_target ON events(target_id);
+        """
+    )
+    # FTS5 over title + text; sqlite-utils' triggers keep it in sync on insert, update, delete.
+    db["documents"].enable_fts(["title", "text"], create_triggers=True)
+
+
+MIGRATIONS = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _check_is_sqlite(path: Path) -> None:
+    if path.exists() and path.stat().st_size > 0:
+        with open(path, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise StoreError(f"{path} is not an SQLite database")
+
+
+def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and create or upgrade) the store for writing."""
+    path = db_path(path)
+    _check_is_sqlite(path)
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path} does not exist (run `rivalry crawl` or `rivalry nightly` first)")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(str(path), timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        db.execute("PRAGMA synchronous=NORMAL")
+        migrate(db, path)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: {exc}") from exc
+    return db
+
+
+def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
+    """A read-only connection: SQLite itself refuses every write on it."""
+    path = db_path(path)
+    if not path.exists():
+        raise StoreError(f"{path} does not exist")
+    _check_is_sqlite(path)
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    conn.execute("PRAGMA query_only=ON")
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(_too_new(path, version))
+    return conn
+
+
+def _too_new(path: Path, version: int) -> str:
+    return (f"{path} has schema version {version}, newer than this rivalry understands "
+            f"({SCHEMA_VERSION}); upgrade rivalry")
+
+
+def migrate(db: sqlite_utils.Database, path: Path) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(_too_new(path, version))
+    for target in range(version, SCHEMA_VERSION):
+        with db.conn:  # each migration is one transaction
+            MIGRATIONS[target](db)
+            db.execute(f"PRAGMA user_version={target + 1}")
+
+
+# --- writes shared by several stages ---------------------------------------------------------
+
+def upsert_source(db: sqlite_utils.Database, source: dict) -> None:
+    keys = ("id", "name", "owner", "country", "kind", "language", "url")
+    db["sources"].upsert({k: source.get(k) for k in keys}, pk="id")
+
+
+def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
+    """Insert or update one document by canonical URL; keep the old version when it changed.
+
+    Returns 'new', 'changed' or 'unchanged'.
+    """
+    doc = dict(doc)
+    doc["id"] = document_id(doc["canonical_url"])
+    doc["content_hash"] = content_hash(doc.get("title"), doc.get("text"))
+    doc.setdefault("fetched_at", utc_now())
+    existing = db.execute(
+        "SELECT title, text, published_at, fetched_at, content_hash FROM documents WHERE id = ?",
+        [doc["id"]],
+    ).fetchone()
+    if existing is None:
+        db["documents"].insert(doc)
+        return "new"
+    if existing[4] == doc["content_hash"]:
+        return "unchanged"
+    db["document_versions"].insert(
+        {"document_id": doc["id"], "title": existing[0], "text": existing[1],
+         "published_at": existing[2], "fetched_at": existing[3], "content_hash": existing[4]}
+    )
+    db["documents"].update(doc["id"], doc)
+    # A changed text invalidates its tags: drop them so the tagger redoes this document.
+    db.execute("DELETE FROM taggings WHERE document_id = ?", [doc["id"]])
+    return "changed"
+
+
+def start_run(db: sqlite_utils.Database, command: str) -> int:
+    with db.conn:
+        table = db["runs"].insert({"command": command, "started": utc_now(), "status": "running"})
+    return table.last_pk
+
+
+def finish_run(db: sqlite_utils.Database, run_id: int, status: str,
+               counts: dict | None = None, errors: dict | None = None) -> None:
+    import json
+
+    with db.conn:
+        db["runs"].update(run_id, {
+            "finished": utc_now(), "status": status,
+            "counts": json.dumps(counts or {}, sort_keys=True),
+            "errors": json.dumps(errors or {}, sort_keys=True),
+        })
