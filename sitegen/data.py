@@ -1,0 +1,106 @@
+"""Reads the store into plain dicts the templates can use. Read-only; no rendering here.
+
+Every object that gets a page carries `href` (relative to the site root) only when its id is a
+valid file name, so templates link exactly to the pages that exist.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from .safe import http_url, slug, valid_id
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _date(value) -> str | None:
+    """YYYY-MM-DD from an ISO date or timestamp, else None (bad dates sort as unknown)."""
+    if isinstance(value, str) and _DATE.match(value):
+        return value[:10]
+    return None
+
+
+def action_label(code: str) -> str:
+    return (code or "unknown").replace("_", " ").strip().capitalize() or "Unknown"
+
+
+def _aliases(raw) -> list[str]:
+    try:
+        value = json.loads(raw) if raw else []
+    except (TypeError, ValueError):
+        return []
+    return sorted({str(a) for a in value if isinstance(a, (str, int, float))}) if isinstance(value, list) else []
+
+
+@dataclass
+class SiteData:
+    entities: dict[str, dict] = field(default_factory=dict)
+    sources: dict[str, dict] = field(default_factory=dict)
+    documents: dict[str, dict] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)  # newest first
+    skipped: int = 0  # rows whose id cannot be a file name
+
+
+def _page(kind: str, ident) -> str | None:
+    return f"{kind}/{ident}.html" if valid_id(ident) else None
+
+
+def load(db) -> SiteData:
+    data = SiteData()
+    conn = db.conn
+    for sid, name, owner, country, kind, url in conn.execute(
+            "SELECT id, name, owner, country, kind, url FROM sources ORDER BY id"):
+        data.sources[sid] = {"id": sid, "name": name or sid, "owner": owner, "country": country,
+                             "kind": kind, "url": http_url(url), "href": _page("sources", sid)}
+    for eid, name, etype, country, aliases in conn.execute(
+            "SELECT id, name, type, country, aliases FROM entities ORDER BY id"):
+        ok = valid_id(eid)
+        data.skipped += not ok
+        data.entities[eid] = {"id": eid, "name": name or eid, "type": etype,
+                              "country": country, "country_slug": slug(country),
+                              "aliases": [a for a in _aliases(aliases) if a != name],
+                              "href": _page("entities", eid), "events": []}
+    for did, source_id, url, title, published in conn.execute(
+            "SELECT id, source_id, url, title, published_at FROM documents ORDER BY id"):
+        ok = valid_id(did)
+        data.skipped += not ok
+        data.documents[did] = {"id": did, "source": data.sources.get(source_id),
+                               "url": http_url(url), "raw_url": url, "title": title or "(untitled)",
+                               "published": _date(published), "href": _page("documents", did),
+                               "events": []}
+    ent = data.entities.get
+    for row in conn.execute(
+            "SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
+            " status, evidence, confidence FROM events"):
+        (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
+         confidence) = row
+        if not valid_id(evid):
+            data.skipped += 1  # an event is its page: without a usable id it is left out
+            continue
+        doc = data.documents.get(doc_id)
+        event_date = _date(event_date)
+        published = doc["published"] if doc else None
+        date = event_date or published or ""
+        ev = {"id": evid, "action": action, "action_slug": slug(action),
+              "action_label": action_label(action),
+              "actor": ent(actor), "target": ent(target), "object": ent(obj),
+              "event_date": event_date, "published": published, "date": date,
+              "month": date[:7], "modality": modality, "status": status,
+              "evidence": evidence or "", "confidence": confidence, "document": doc,
+              "href": _page("events", evid)}
+        data.events.append(ev)
+    # Newest first; id breaks ties so the order (and the output bytes) never depend on the row order.
+    data.events.sort(key=lambda e: e["id"])
+    data.events.sort(key=lambda e: e["date"], reverse=True)
+    for ev in data.events:
+        if ev["document"]:
+            ev["document"]["events"].append(ev)
+        seen = set()
+        for role in ("actor", "target", "object"):
+            e = ev[role]
+            if e and e["id"] not in seen:
+                seen.add(e["id"])
+                e["events"].append(ev)
+    return data

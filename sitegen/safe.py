@@ -1,0 +1,43 @@
+"""The only gatekeepers between crawled text and the file system / the reader's browser.
+
+Everything in the store came from the web, so it is hostile: ids pick file names only after
+matching SLUG, and a URL becomes a link only when it is plain http(s).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def valid_id(value: object) -> bool:
+    """True when value may be used as (part of) a file name in the output."""
+    return isinstance(value, str) and SLUG.fullmatch(value) is not None
+
+
+def slug(code: object) -> str | None:
+    """Turn a taxonomy code or country code ('export_control', 'US') into a file-name id, or None."""
+    if not isinstance(code, str):
+        return None
+    candidate = code.strip().lower().replace("_", "-")
+    return candidate if valid_id(candidate) else None
+
+
+def http_url(url: object) -> str | None:
+    """The URL if it is an absolute http(s) URL that is safe to put in href, else None.
+
+    Browsers strip tabs/newlines inside schemes ("java\\tscript:"), so any control character or
+    space rejects the URL outright instead of trying to clean it.
+    """
+    if not isinstance(url, str) or not url or len(url) > 2048 or _CONTROL.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return url

@@ -1,0 +1,59 @@
+"""A small store for the site tests: real rows inserted the way the tagger will write them."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import add_document
+
+HOSTILE = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+JS_URL = "javascript:alert(3)"
+
+ENTITIES = [
+    {"id": "us-bis", "name": "Bureau of Industry and Security", "type": "agency", "country": "US",
+     "aliases": json.dumps(["BIS", "Commerce BIS"])},
+    {"id": "nvidia", "name": "Nvidia", "type": "company", "country": "US", "aliases": "[]"},
+    {"id": "h20", "name": "H20", "type": "chip", "country": "US", "aliases": "[]"},
+    {"id": "cn-mofcom", "name": "Ministry of Commerce", "type": "agency", "country": "CN",
+     "aliases": json.dumps(["MOFCOM"])},
+    {"id": "evil", "name": HOSTILE, "type": "company", "country": "CN",
+     "aliases": json.dumps([HOSTILE, "x onerror=alert(4)"])},
+    {"id": "../../etc/passwd", "name": "Path escape", "type": "company", "country": "US",
+     "aliases": None},
+]
+
+
+def event(evid, doc, action, actor, target, date, evidence, obj=None, modality="asserted"):
+    return {"id": evid, "document_id": doc, "action": action, "actor_id": actor,
+            "target_id": target, "object_id": obj, "event_date": date, "date_source": "stated",
+            "modality": modality, "status": "announced", "evidence": evidence,
+            "evidence_start": 0, "evidence_end": len(evidence), "confidence": 0.9,
+            "pipeline_version": "test-1"}
+
+
+def populate(db):
+    """Three documents (one hostile), six entities, five events over three months."""
+    d1 = add_document(db, url="https://www.bis.gov/press/h20-license",
+                      title="BIS requires a license for the H20",
+                      text="BIS requires a license for the H20 exports to China.",
+                      published_at="2025-04-16T12:00:00+00:00", source_id="bis-press")
+    d2 = add_document(db, url="https://english.mofcom.gov.cn/countermeasures",
+                      title="MOFCOM announces countermeasures",
+                      text="MOFCOM added Nvidia to the unreliable entity list.",
+                      published_at="2025-05-02T08:00:00+00:00", source_id="mofcom")
+    d3 = add_document(db, url=JS_URL, title=HOSTILE, text=HOSTILE,
+                      published_at="2025-06-01T00:00:00+00:00", source_id="evil-source")
+    with db.conn:
+        db["entities"].insert_all(ENTITIES, pk="id")
+        db["events"].insert_all([
+            event("a1b2c3d4e5f60001", d1, "license_action", "us-bis", "nvidia", "2025-04-15",
+                  "BIS requires a license for the H20 exports to China.", obj="h20"),
+            event("a1b2c3d4e5f60002", d2, "entity_listing", "cn-mofcom", "nvidia", "2025-05-02",
+                  "MOFCOM added Nvidia to the unreliable entity list."),
+            event("a1b2c3d4e5f60003", d2, "accusation", "cn-mofcom", "us-bis", None,
+                  "MOFCOM firmly opposes the abuse of export controls."),
+            event("a1b2c3d4e5f60004", d3, "sanction", "evil", "nvidia", "2025-06-01", HOSTILE),
+            event("BAD/../../x", d3, "sanction", "evil", "../../etc/passwd", "2025-06-01",
+                  "an event whose id must never become a path"),
+        ], pk="id")
+    return {"bis": d1, "mofcom": d2, "evil": d3}

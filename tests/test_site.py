@@ -1,0 +1,156 @@
+"""The generator writes the right pages, escapes all crawled text, and is deterministic."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import pytest
+
+from sitegen.build import build_site
+from sitegen.output import OutputError
+from sitegen.safe import http_url, valid_id
+from site_fixtures import HOSTILE, populate
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def built(db, tmp_path):
+    docs = populate(db)
+    out = tmp_path / "public"
+    counts = build_site(db, out)
+    return out, counts, docs
+
+
+def read(out, rel):
+    return (out / rel).read_text("utf-8")
+
+
+def test_pages_exist_with_the_right_text(built):
+    out, counts, docs = built
+    assert counts["events"] == 4 and counts["index"] == 1
+    assert counts["entities"] == 5 and counts["documents"] == 3
+    assert counts["skipped"] == 2  # the event and the entity whose ids are paths
+
+    index = read(out, "index.html")
+    # Newest first, grouped by month; the undated event falls back to its publication date.
+    months = re.findall(r'<h2 id="m-([^"]+)"', index)
+    assert months == ["2025-06", "2025-05", "2025-04"]
+    assert index.index("a1b2c3d4e5f60004") < index.index("a1b2c3d4e5f60002") < index.index("a1b2c3d4e5f60001")
+
+    ev = read(out, "events/a1b2c3d4e5f60001.html")
+    assert "License action" in ev
+    assert 'href="../entities/us-bis.html">Bureau of Industry and Security</a>' in ev
+    assert 'href="../entities/nvidia.html">Nvidia</a>' in ev
+    assert 'href="../entities/h20.html">H20</a>' in ev
+    assert "BIS requires a license for the H20 exports to China." in ev
+    assert '<time datetime="2025-04-15">' in ev and '<time datetime="2025-04-16">' in ev  # both dates
+    assert 'href="https://www.bis.gov/press/h20-license"' in ev
+    assert f'href="../documents/{docs["bis"]}.html">BIS requires a license for the H20</a>' in ev
+    assert "Content-Security-Policy" in ev and 'href="../static/style.css"' in ev
+
+    same_day = read(out, "events/a1b2c3d4e5f60002.html")
+    assert "Published</dt>" not in same_day  # event and publication dates agree: shown once
+
+    ent = read(out, "entities/us-bis.html")
+    assert "agency" in ent and "US" in ent and "BIS, Commerce BIS" in ent
+    assert "../events/a1b2c3d4e5f60001.html" in ent and "../events/a1b2c3d4e5f60003.html" in ent
+    assert "a1b2c3d4e5f60002" not in ent
+
+    doc = read(out, f"documents/{docs['mofcom']}.html")
+    assert "MOFCOM announces countermeasures" in doc
+    assert "a1b2c3d4e5f60002" in doc and "a1b2c3d4e5f60003" in doc
+
+
+def test_ids_that_are_not_slugs_never_become_paths(built):
+    out, _, _ = built
+    files = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert all(re.fullmatch(r"[a-z0-9./_-]+", f) for f in files), files
+    assert not (out.parent / "etc").exists()
+    assert "Path escape" not in read(out, "entities/evil.html").replace("\n", "")  # no link to it
+    assert "etc/passwd" not in "".join(read(out, f) for f in files if f.endswith(".html"))
+    for bad in ("BAD/../../x", "../x", "-x", "A", "a" * 82, "a b", "", None, 5):
+        assert not valid_id(bad)
+
+
+def test_hostile_text_is_escaped_and_js_urls_never_links(built):
+    out, _, docs = built
+    pages = [p for p in out.rglob("*.html")]
+    for page in pages:
+        html = page.read_text("utf-8")
+        assert "<script" not in html.lower(), page
+        assert not re.search(r"<[^>]*\son\w+\s*=", html), page  # no event-handler attribute in a tag
+        assert not re.search(r'href="\s*javascript:', html, re.I), page
+        assert "<img" not in html.lower(), page
+    evil_doc = read(out, f"documents/{docs['evil']}.html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in evil_doc
+    assert "javascript:alert(3)" in evil_doc and "(not linked)" in evil_doc
+    evil_ent = read(out, "entities/evil.html")
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in evil_ent
+
+
+@pytest.mark.parametrize("url,ok", [
+    ("https://example.gov/a?b=1", True), ("http://x.cn/", True), ("HTTPS://X.GOV", True),
+    ("javascript:alert(1)", False), ("JaVaScRiPt:alert(1)", False), ("java\tscript:alert(1)", False),
+    (" javascript:alert(1)", False), ("data:text/html,<script>", False), ("//evil.com/x", False),
+    ("https:///nohost", False), ("vbscript:x", False), ("/relative", False), (None, False),
+])
+def test_only_http_urls_are_links(url, ok):
+    assert (http_url(url) is not None) is ok
+
+
+def test_second_build_is_byte_identical_and_rewrites_nothing(built):
+    out, counts, _ = built
+    first = snapshot(out)
+    assert counts["written"] == len(first) - 1 and counts["unchanged"] == 0  # - the manifest
+    again = build_site(_reopen(out), out)
+    assert snapshot(out) == first
+    assert again["written"] == 0 and again["unchanged"] == counts["written"]
+
+
+def _reopen(out):
+    from rivalry import store
+    return store.open_db(out.parent / "rivalry.db")
+
+
+def test_changed_and_deleted_content_is_rewritten_and_removed(built):
+    out, _, docs = built
+    db = _reopen(out)
+    with db.conn:
+        db.execute("DELETE FROM events WHERE id = 'a1b2c3d4e5f60003'")
+        db.execute("UPDATE entities SET name = 'Huawei Technologies' WHERE id = 'evil'")
+    counts = build_site(db, out)
+    assert not (out / "events/a1b2c3d4e5f60003.html").exists()
+    assert counts["removed"] == 1
+    assert "Huawei Technologies" in read(out, "events/a1b2c3d4e5f60004.html")
+    assert 0 < counts["written"] < counts["pages"]
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".public.") and p.is_dir()]
+
+
+def test_refuses_to_replace_a_folder_it_did_not_build(db, tmp_path):
+    populate(db)
+    foreign = tmp_path / "home"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError):
+        build_site(db, foreign)
+    assert (foreign / "notes.txt").read_text() == "mine"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".home.") and p.is_dir()] == []
+
+
+def test_failed_build_leaves_previous_site_untouched(built, monkeypatch):
+    out, _, _ = built
+    before = snapshot(out)
+    import sitegen.build as b
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+    monkeypatch.setattr(b.Renderer, "page", boom)
+    with pytest.raises(RuntimeError):
+        build_site(_reopen(out), out)
+    assert snapshot(out) == before
+    assert not [p for p in out.parent.iterdir() if p.name.startswith(".public.") and p.is_dir()]
