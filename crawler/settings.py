@@ -1,0 +1,41 @@
+"""Scrapy settings for the rivalry crawler (also used by `scrapy list` / `scrapy crawl` here).
+
+`crawler.run` overrides RIVALRY_DB, RIVALRY_ARCHIVE_DIR and RIVALRY_REPLAY per run.
+"""
+
+BOT_NAME = "rivalry"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = "AIRivalryTracker/0.1 (research crawler)"  # sources.toml [defaults] adds a contact
+ROBOTSTXT_OBEY = True
+
+# Politeness: one request at a time per site, a per-source delay (the spider's download_delay,
+# from sources.toml) and AutoThrottle on top of it.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 408]
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+
+DOWNLOADER_MIDDLEWARES = {
+    # Below HttpCompression (590) and Retry (550) so the archive sees final, decoded bodies.
+    "crawler.archive.WarcArchiveMiddleware": 500,
+    # Next to the downloader: answers requests from a WARC instead of the network.
+    "crawler.archive.WarcReplayMiddleware": 950,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+
+RIVALRY_DB = "data/rivalry.db"
+RIVALRY_ARCHIVE_DIR = None
+RIVALRY_REPLAY = None
+
+LOG_LEVEL = "WARNING"
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

@@ -1,0 +1,363 @@
+"""The `rivalry` command: composes the stages (crawler, nlp, sitegen) around the store.
+
+This is the only module that knows about all stages; none of them imports it. Heavy stages
+(Scrapy, spaCy) are imported inside the commands that use them so `rivalry query` starts fast.
+Every failure ends with a one-line reason and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+
+from rivalry import store
+
+DEFAULT_OUT = Path("public")
+
+
+def db_option(func):
+    return click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+                        help="SQLite file [default: $RIVALRY_DB or data/rivalry.db].")(func)
+
+
+def sources_option(func):
+    return click.option("--sources", "sources_file", type=click.Path(dir_okay=False),
+                        default=lambda: os.environ.get("RIVALRY_SOURCES"),
+                        help="Sources file [default: $RIVALRY_SOURCES or the bundled crawler/sources.toml].")(func)
+
+
+def one_line_errors(func):
+    """Turn the errors a user can cause (bad file, bad config, bad SQL) into one clear line."""
+    from crawler.sources import SourcesError
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (store.StoreError, SourcesError, FileNotFoundError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise click.ClickException(f"SQLite: {exc}") from None
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ai-rivalry-tracker")
+def cli():
+    """AI Rivalry Tracker: collect, tag and publish US-China AI policy actions."""
+
+
+# --- the three stages -------------------------------------------------------------------------
+
+def _select_sources(sources_file, only):
+    from crawler.sources import SourcesError, load_sources
+
+    config = load_sources(sources_file)
+    sources = [s for s in config["sources"] if s["enabled"] or only]
+    if only:
+        unknown = set(only) - {s["id"] for s in sources}
+        if unknown:
+            raise SourcesError(f"{config['path']}: no source with id {', '.join(sorted(unknown))}")
+        sources = [s for s in sources if s["id"] in only]
+    return config, sources
+
+
+def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose):
+    """Run the crawler; returns its per-source report."""
+    from crawler.run import run_crawl
+
+    if replay and not Path(replay).is_file():
+        raise FileNotFoundError(f"{replay}: replay archive not found")
+    config, sources = _select_sources(sources_file, only)
+    db = store.open_db(db_path)  # create/upgrade before Scrapy opens it
+    db.close()
+    return run_crawl(db_path, sources, defaults=config["defaults"], replay=replay,
+                     archive_dir=archive, refresh=refresh, log_level="INFO" if verbose else None)
+
+
+def _print_crawl_report(report: dict) -> None:
+    click.echo(f"{'source':<20} {'requests':>8} {'new':>5} {'changed':>7} {'known':>5} {'no date':>7}  problem")
+    for source_id, r in sorted(report.items()):
+        click.echo(f"{source_id:<20} {r['requests']:>8} {r['new']:>5} {r['changed']:>7} "
+                   f"{r['skipped_known'] + r['unchanged']:>5} {r['no_date']:>7}  {r['error'] or '-'}")
+
+
+def crawl_options(func):
+    for option in reversed([
+        click.option("--source", "only", multiple=True, metavar="ID", help="Crawl only this source (repeatable)."),
+        click.option("--refresh", is_flag=True, help="Fetch articles again even if stored."),
+        click.option("--archive", type=click.Path(file_okay=False), help="Write every response to a WARC file in DIR."),
+        click.option("--replay", type=click.Path(dir_okay=False), help="Replay responses from a WARC file; no network."),
+        click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log."),
+    ]):
+        func = option(func)
+    return func
+
+
+@cli.command()
+@db_option
+@sources_option
+@crawl_options
+@one_line_errors
+def crawl(db, sources_file, only, refresh, archive, replay, verbose):
+    """Collect new documents from the configured sources."""
+    database = store.open_db(db)
+    run_id = store.start_run(database, "crawl")
+    try:
+        report = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay, verbose)
+    except BaseException as exc:
+        store.finish_run(database, run_id, "failed", errors={"crawl": str(exc)})
+        raise
+    errors = {sid: r["error"] for sid, r in report.items() if r["error"]}
+    store.finish_run(database, run_id, "failed" if errors else "ok", {"crawl": report}, errors)
+    _print_crawl_report(report)
+    if errors:
+        raise click.ClickException(f"{len(errors)} source(s) failed: {', '.join(sorted(errors))}")
+
+
+def _tag(database, retag):
+    from nlp.tagger import tag_documents
+
+    return tag_documents(database, retag=retag)
+
+
+@cli.command()
+@db_option
+@click.option("--retag", is_flag=True, help="Tag every document again, not only new or outdated ones.")
+@one_line_errors
+def tag(db, retag):
+    """Tag entities and events in documents not yet tagged by this pipeline version."""
+    database = store.open_db(db)
+    run_id = store.start_run(database, "tag")
+    try:
+        counts = _tag(database, retag)
+    except BaseException as exc:
+        store.finish_run(database, run_id, "failed", errors={"tag": str(exc)})
+        raise
+    store.finish_run(database, run_id, "ok", {"tag": counts})
+    click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+def _build(database, out):
+    from sitegen.build import build_site
+
+    return build_site(database, Path(out))
+
+
+@cli.command()
+@db_option
+@click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True,
+              help="Folder for the generated site.")
+@one_line_errors
+def build(db, out):
+    """Generate the static site from the database."""
+    database = store.open_db(db, create=False)
+    run_id = store.start_run(database, "build")
+    try:
+        counts = _build(database, out)
+    except BaseException as exc:
+        store.finish_run(database, run_id, "failed", errors={"build": str(exc)})
+        raise
+    store.finish_run(database, run_id, "ok", {"build": counts})
+    click.echo(f"site written to {out}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@cli.command()
+@db_option
+@sources_option
+@crawl_options
+@click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True)
+@one_line_errors
+def nightly(db, sources_file, only, refresh, archive, replay, verbose, out):
+    """Crawl, tag and build in order, recorded as one run. Exits non-zero if a source failed."""
+    database = store.open_db(db)
+    run_id = store.start_run(database, "nightly")
+    counts, errors = {}, {}
+    try:
+        counts["crawl"] = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay, verbose)
+        errors.update({sid: r["error"] for sid, r in counts["crawl"].items() if r["error"]})
+        counts["tag"] = _tag(database, False)
+        counts["build"] = _build(database, out)
+    except BaseException as exc:
+        errors["nightly"] = str(exc)
+        store.finish_run(database, run_id, "failed", counts, errors)
+        raise
+    store.finish_run(database, run_id, "failed" if errors else "ok", counts, errors)
+    _print_crawl_report(counts["crawl"])
+    click.echo("tag:   " + " ".join(f"{k}={v}" for k, v in counts["tag"].items()))
+    click.echo("build: " + " ".join(f"{k}={v}" for k, v in counts["build"].items()))
+    click.echo(f"database: {store.db_path(db)}\nsite:     {out}/index.html  (browse: rivalry serve --dir {out})")
+    if errors:
+        raise click.ClickException(f"{len(errors)} source(s) failed: {', '.join(sorted(errors))}")
+
+
+# --- an analyst's own material ------------------------------------------------------------------
+
+@cli.command()
+@db_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--date", "date", help="Publication date for files that carry none (YYYY-MM-DD).")
+@one_line_errors
+def ingest(db, paths, date):
+    """Add local HTML or text files as documents of the 'manual' source."""
+    from crawler.extract import extract_article, to_utc_iso
+
+    database = store.open_db(db)
+    run_id = store.start_run(database, "ingest")
+    known_date = to_utc_iso(date) if date else None
+    if date and not known_date:
+        raise click.ClickException(f"--date {date!r} is not a date")
+    outcomes = {}
+    with database.conn:
+        store.upsert_source(database, {"id": "manual", "name": "Added by hand", "kind": "manual"})
+    for path in paths:
+        path = Path(path).resolve()
+        raw = path.read_bytes()
+        content = raw.decode("utf-8", errors="replace")
+        uri = path.as_uri()
+        if path.suffix.lower() in (".html", ".htm") or content.lstrip()[:1] == "<":
+            found = extract_article(content, uri, known_date=known_date, known_date_source="manual")
+            title, text, published, date_source = found.title, found.text, found.published_at, found.date_source
+        else:
+            lines = content.strip().splitlines()
+            title = lines[0].strip() if lines else path.name
+            text, published, date_source = content.strip(), known_date, "manual" if known_date else None
+        doc = {"source_id": "manual", "url": uri, "canonical_url": uri, "title": title or path.name,
+               "text": text, "published_at": published, "date_source": date_source,
+               "language": None, "status": "ok" if text else "no_text"}
+        with database.conn:
+            outcome = store.upsert_document(database, doc)
+        outcomes[str(path)] = outcome
+        click.echo(f"{outcome:<9} {path}")
+    store.finish_run(database, run_id, "ok", {"ingest": outcomes})
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def _print_rows(columns, rows, fmt):
+    if fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        writer.writerow(columns)
+        writer.writerows(rows)
+    elif fmt == "json":
+        click.echo(json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, indent=2))
+    else:
+        from tabulate import tabulate
+
+        click.echo(tabulate(rows, headers=columns))
+
+
+@cli.command()
+@db_option
+@click.argument("sql")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
+@one_line_errors
+def query(db, sql, fmt):
+    """Run read-only SQL against the database (writes are refused)."""
+    conn = store.open_readonly(db)
+    try:
+        cursor = conn.execute(sql)
+    except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "read-only" in str(exc) or "query_only" in str(exc):
+            raise click.ClickException(f"refused: the database is opened read-only ({exc})") from None
+        raise
+    columns = [c[0] for c in cursor.description or []]
+    _print_rows(columns, cursor.fetchall(), fmt)
+
+
+@cli.command()
+@db_option
+@click.argument("text")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@one_line_errors
+def search(db, text, limit):
+    """Full-text search over document titles and text (SQLite FTS5 syntax)."""
+    conn = store.open_readonly(db)
+    try:
+        rows = conn.execute(
+            """SELECT d.published_at, d.title, snippet(documents_fts, 1, '[', ']', '…', 16), d.url
+               FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid
+               WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts, 10.0, 1.0) LIMIT ?""",
+            [text, limit]).fetchall()
+    except sqlite3.OperationalError as exc:
+        raise click.ClickException(f"bad search {text!r}: {exc}") from None
+    for published, title, snippet, url in rows:
+        click.echo(f"{(published or 'undated')[:10]}  {title}\n            {snippet}\n            {url}")
+    click.echo(f"{len(rows)} result(s)")
+
+
+@cli.command()
+@db_option
+@sources_option
+@one_line_errors
+def sources(db, sources_file):
+    """List configured sources with their kind, documents, last success and last error."""
+    from crawler.sources import load_sources
+
+    config = load_sources(sources_file)
+    path = store.db_path(db)
+    conn = store.open_readonly(path) if path.exists() else None
+    last_ok, last_error, docs = {}, {}, {}
+    if conn is not None:
+        docs = dict(conn.execute("SELECT source_id, count(*) FROM documents GROUP BY source_id"))
+        for started, counts, errors in conn.execute(
+                "SELECT started, counts, errors FROM runs WHERE command IN ('crawl', 'nightly') "
+                "AND finished IS NOT NULL ORDER BY id"):
+            for source_id, summary in (json.loads(counts or "{}").get("crawl") or {}).items():
+                if summary.get("error"):
+                    last_error[source_id] = f"{started[:16]} {summary['error']}"
+                else:
+                    last_ok[source_id] = started[:16]
+    rows = [(s["id"], s["kind"], docs.get(s["id"], 0), last_ok.get(s["id"], "never"),
+             last_error.get(s["id"], "-")) for s in config["sources"]]
+    _print_rows(["source", "kind", "documents", "last success", "last error"], rows, None)
+
+
+@cli.command()
+@db_option
+@one_line_errors
+def status(db):
+    """Counts per table and the latest runs."""
+    conn = store.open_readonly(db)
+    tables = ["sources", "documents", "entities", "mentions", "events", "runs"]
+    counts = [(t, conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]) for t in tables]
+    _print_rows(["table", "rows"], counts, None)
+    click.echo()
+    runs = conn.execute("SELECT id, command, started, finished, status, errors FROM runs "
+                        "ORDER BY id DESC LIMIT 10").fetchall()
+    _print_rows(["run", "command", "started", "finished", "status", "errors"], runs, None)
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, exists=True), default=str(DEFAULT_OUT),
+              show_default=True, help="Folder to serve.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@db_option
+def serve(directory, port, db):
+    """Serve the generated site on http://127.0.0.1:PORT/ (local use only)."""
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    handler = partial(SimpleHTTPRequestHandler, directory=directory)
+    with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+        click.echo(f"serving {directory} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def main():
+    cli(prog_name="rivalry")
+
+
+if __name__ == "__main__":
+    main()
