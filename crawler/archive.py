@@ -2,15 +2,15 @@
 replayed from one with no network at all. Two downloader middlewares, enabled by settings:
 
 - ``RIVALRY_ARCHIVE_DIR``: ``WarcArchiveMiddleware`` appends each response to
-  ``<dir>/rivalry-<UTC time>-<pid>.warc.gz``.
-- ``RIVALRY_REPLAY``: ``WarcReplayMiddleware`` answers every request from the WARC file; a URL the
-  archive lacks gets a 404 marked ``X-Rivalry-Replay: missing`` and nothing is fetched.
+  ``<dir>/rivalry-<UTC time>-<source id>.warc.gz`` (one file per source and crawl).
+- ``RIVALRY_REPLAY``: ``WarcReplayMiddleware`` answers every request from a WARC file, or from
+  every ``*.warc.gz`` in a folder; a URL the archive lacks gets a 404 marked
+  ``X-Rivalry-Replay: missing`` and nothing is fetched.
 """
 
 from __future__ import annotations
 
 import io
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -38,11 +38,20 @@ def write_response(writer: WARCWriter, url: str, status: int, headers: list[tupl
     writer.write_record(record)
 
 
+def archive_files(path: str | Path) -> list[Path]:
+    path = Path(path)
+    if path.is_dir():
+        return sorted(path.glob("*.warc.gz")) + sorted(path.glob("*.warc"))
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: replay archive not found")
+    return [path]
+
+
 def read_responses(path: str | Path) -> dict[str, tuple[int, list[tuple[str, str]], bytes]]:
     """url -> (status, headers, body) for every response record; the last one of a URL wins."""
     responses = {}
-    try:
-        with open(path, "rb") as fh:
+    for warc in archive_files(path):
+        with open(warc, "rb") as fh:
             for record in ArchiveIterator(fh):
                 if record.rec_type != "response":
                     continue
@@ -50,16 +59,15 @@ def read_responses(path: str | Path) -> dict[str, tuple[int, list[tuple[str, str
                 status = int(record.http_headers.get_statuscode())
                 headers = list(record.http_headers.headers)
                 responses[url] = (status, headers, record.content_stream().read())
-    except FileNotFoundError:
-        raise FileNotFoundError(f"{path}: replay archive not found") from None
     return responses
 
 
 class WarcArchiveMiddleware:
-    def __init__(self, directory: str):
+    def __init__(self, directory: str, crawler):
         Path(directory).mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        self.path = Path(directory) / f"rivalry-{stamp}-{os.getpid()}.warc.gz"
+        self.directory = Path(directory)
+        self.crawler = crawler
+        self.path = None
         self._file = None
         self._writer = None
 
@@ -68,12 +76,16 @@ class WarcArchiveMiddleware:
         directory = crawler.settings.get("RIVALRY_ARCHIVE_DIR")
         if not directory:
             raise NotConfigured
-        middleware = cls(directory)
+        middleware = cls(directory, crawler)
         crawler.signals.connect(middleware.close, signal=signals.spider_closed)
         return middleware
 
     def process_response(self, request, response, spider=None):
         if self._writer is None:
+            # One file per source: crawlers of one process must never share a file handle.
+            source_id = (spider or self.crawler.spider).source["id"]
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            self.path = self.directory / f"rivalry-{stamp}-{source_id}.warc.gz"
             self._file = open(self.path, "ab")
             self._writer = WARCWriter(self._file, gzip=True)
         headers = [(k.decode("latin-1"), v.decode("latin-1"))

@@ -73,7 +73,7 @@ def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose):
     """Run the crawler; returns its per-source report."""
     from crawler.run import run_crawl
 
-    if replay and not Path(replay).is_file():
+    if replay and not Path(replay).exists():
         raise FileNotFoundError(f"{replay}: replay archive not found")
     config, sources = _select_sources(sources_file, only)
     db = store.open_db(db_path)  # create/upgrade before Scrapy opens it
@@ -94,7 +94,7 @@ def crawl_options(func):
         click.option("--source", "only", multiple=True, metavar="ID", help="Crawl only this source (repeatable)."),
         click.option("--refresh", is_flag=True, help="Fetch articles again even if stored."),
         click.option("--archive", type=click.Path(file_okay=False), help="Write every response to a WARC file in DIR."),
-        click.option("--replay", type=click.Path(dir_okay=False), help="Replay responses from a WARC file; no network."),
+        click.option("--replay", type=click.Path(), help="Replay responses from a WARC file (or a folder of them); no network."),
         click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log."),
     ]):
         func = option(func)

