@@ -14,12 +14,14 @@ from crawler.urls import canonical_url
 class SourceSpider(scrapy.Spider):
     """A spider for one configured source (``source`` is a dict from sources.toml)."""
 
-    def __init__(self, source: dict | None = None, refresh: bool = False, **kwargs):
+    def __init__(self, source: dict | str | None = None, refresh: bool = False, **kwargs):
         super().__init__(**kwargs)
-        if source is None:  # `scrapy crawl feed -a source=whitehouse` from the crawler folder
+        if not isinstance(source, dict):  # `scrapy crawl feed -a source=whitehouse` in crawler/
             from crawler.sources import load_sources
-            wanted = kwargs.get("source_id") or kwargs.get("source")
-            source = next(s for s in load_sources()["sources"] if s["id"] == wanted)
+            matches = [s for s in load_sources()["sources"] if s["id"] == source]
+            if not matches:
+                raise ValueError(f"no source {source!r} in the sources file (-a source=ID)")
+            source = matches[0]
         self.source = source
         self.refresh = refresh in (True, "1", "true", "yes")
         self.download_delay = source.get("delay", 1.0)
