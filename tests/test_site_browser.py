@@ -1,0 +1,171 @@
+"""The built site in a real browser (Debian's Chromium through Playwright), served on 127.0.0.1.
+
+Screenshots of every page template go to test-output/site/.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from sitegen.build import build_site
+from site_fixtures import populate
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parent.parent / "test-output" / "site"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    from rivalry import store
+
+    tmp = tmp_path_factory.mktemp("browser")
+    db = store.open_db(tmp / "rivalry.db")
+    docs = populate(db)
+    out = tmp / "public"
+    build_site(db, out)
+    db.close()
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/", out, docs
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A page that records dialogs, CSP violations, script errors and requests leaving the host."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
+    pg = context.new_page()
+    pg.events = {"dialogs": [], "errors": [], "foreign": [], "csp": []}
+    pg.on("dialog", lambda d: (pg.events["dialogs"].append(d.message), d.dismiss()))
+    pg.on("pageerror", lambda e: pg.events["errors"].append(str(e)))
+    pg.on("request", lambda r: r.url.startswith(("http://127.0.0.1", "file:", "data:"))
+          or pg.events["foreign"].append(r.url))
+    pg.on("console", lambda m: "Content Security Policy" in m.text and pg.events["csp"].append(m.text))
+    yield pg
+    context.close()
+
+
+def shot(pg, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_home_event_entity_journey(site, page):
+    base, _, _ = site
+    page.goto(base + "index.html")
+    assert page.locator("h1").inner_text().startswith("What changed")
+    assert page.locator("svg[role=img] rect").count() >= 4
+    shot(page, "home")
+    page.get_by_role("link", name="BIS requires a license for the H20 exports to China.").click()
+    page.wait_for_url("**/events/a1b2c3d4e5f60001.html")
+    assert "License action" in page.locator("article").inner_text()
+    shot(page, "event")
+    page.locator("dd").get_by_role("link", name="Nvidia").click()
+    page.wait_for_url("**/entities/nvidia.html")
+    assert page.locator("h1").inner_text() == "Nvidia"
+    shot(page, "entity")
+    page.get_by_role("link", name="BIS requires a license for the H20").first.click()
+    page.wait_for_url("**/events/*.html")
+    page.locator("p.source a").first.click()
+    page.wait_for_url("**/documents/*.html")
+    shot(page, "document")
+    assert page.events == {"dialogs": [], "errors": [], "foreign": [], "csp": []}
+
+
+def test_filter_without_javascript(site, browser):
+    base, _, _ = site
+    context = browser.new_context(java_script_enabled=False)
+    pg = context.new_page()
+    pg.goto(base + "timeline/all/all.html")
+    pg.locator("nav.filters").get_by_role("link", name="China").click()
+    pg.wait_for_url("**/timeline/cn/all.html")
+    pg.locator("nav.filters").get_by_role("link", name="Entity listing").click()
+    pg.wait_for_url("**/timeline/cn/entity-listing.html")
+    text = pg.locator("main").inner_text()
+    assert "MOFCOM added Nvidia" in text and "firmly opposes" not in text
+    shot(pg, "timeline-filtered")
+    context.close()
+
+
+def test_search_finds_a_known_event_under_the_csp(site, page):
+    base, _, _ = site
+    page.goto(base + "search.html")
+    page.wait_for_selector("#f-action option >> nth=1", state="attached")
+    page.fill("#q", "unreliable")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#results li a")
+    results = page.locator("#results li")
+    assert results.count() == 1
+    assert "Ministry of Commerce" in results.first.inner_text()
+    # The action filter narrows to nothing for a word that only appears in another type.
+    page.select_option("#f-action", label="License action (1)")
+    page.click("button[type=submit]")
+    page.wait_for_function("document.getElementById('status').textContent.startsWith('0 ')")
+    page.select_option("#f-action", value="")
+    page.fill("#q", "H20")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#results li a")
+    shot(page, "search")
+    page.locator("#results li a").first.click()
+    page.wait_for_url("**/events/a1b2c3d4e5f60001.html")
+    assert page.events == {"dialogs": [], "errors": [], "foreign": [], "csp": []}
+
+
+def test_feed_link(site, page):
+    base, _, _ = site
+    page.goto(base + "timeline/all/all.html")
+    href = page.locator('link[rel=alternate][type="application/atom+xml"]').get_attribute("href")
+    response = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href)
+    assert response.ok
+    feed = feedparser.parse(response.body())
+    assert not feed.bozo and feed.feed.title.startswith("All events")
+    footer = page.get_by_role("link", name="Atom feed of this page")
+    assert footer.get_attribute("href") == href
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_hostile_content_executes_nothing(site, page, scheme):
+    base, out, docs = site
+    root = base if scheme == "http" else out.as_uri() + "/"
+    page.add_init_script("window.__ran = []; window.alert = (m) => window.__ran.push(m);")
+    for rel in ["events/a1b2c3d4e5f60004.html", "entities/evil.html",
+                f"documents/{docs['evil']}.html", "timeline/all/all.html", "index.html",
+                "entities.html", "sources.html"]:
+        page.goto(root + rel)
+        page.wait_for_load_state("load")
+        assert page.evaluate("window.__ran") == [], rel
+        assert page.locator("img").count() == 0, rel
+        # The hostile markup is there, as text.
+        if rel.startswith(("events/", "documents/")):
+            assert "<script>alert(1)</script>" in page.locator("main").inner_text()
+        assert page.locator('a[href^="javascript:"]').count() == 0, rel
+    shot(page, f"hostile-{scheme}")
+    assert page.events["dialogs"] == [] and page.events["errors"] == []
+    assert page.events["foreign"] == []
