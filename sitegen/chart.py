@@ -33,14 +33,14 @@ def monthly_chart(events, actions: list[str], labels: dict[str, str], months: in
     present = sorted({m for m, _ in counts})
     span = _months_between(present[0], present[-1])[-months:]
     colour = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(actions)}
-    bar_w, gap, height, left, bottom = 24, 6, 180, 36, 40
+    bar_w, gap, height, left, bottom, top = 24, 6, 180, 36, 24, 10
     totals = {m: sum(counts[(m, a)] for a in actions) for m in span}
     ymax = max(totals.values()) or 1
     scale = height / ymax
     bars = []
     for i, month in enumerate(span):
         x = left + i * (bar_w + gap)
-        y = height
+        y = top + height
         segments = []
         for action in actions:
             n = counts[(month, action)]
@@ -55,7 +55,7 @@ def monthly_chart(events, actions: list[str], labels: dict[str, str], months: in
                      "label": month[2:] if month.endswith("-01") or i == 0 else month[5:]})
     legend = [{"action": a, "label": labels.get(a, a), "fill": colour[a]}
               for a in actions if any(counts[(m, a)] for m in span)]
-    ticks = [{"value": v, "y": round(height - v * scale, 2)} for v in sorted({0, ymax // 2, ymax})]
+    ticks = [{"value": v, "y": round(top + height - v * scale, 2)} for v in sorted({0, ymax // 2, ymax})]
     return {"bars": bars, "legend": legend, "width": left + len(span) * (bar_w + gap),
-            "height": height + bottom, "plot_h": height, "left": left, "ticks": ticks,
+            "height": top + height + bottom, "plot_h": top + height, "left": left, "ticks": ticks,
             "first": span[0], "last": span[-1]}
