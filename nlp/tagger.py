@@ -1,0 +1,160 @@
+"""The tagging stage: documents -> entities, mentions, events (see docs/architecture.md).
+
+    from nlp.tagger import tag_documents, PIPELINE_VERSION
+    counts = tag_documents(db)               # only untagged / outdated documents
+    counts = tag_documents(db, retag=True)   # everything again
+
+Reads `documents`, writes `entities`, `mentions`, `events`, `taggings`. Each document is
+written in one transaction, so a crash leaves every document either fully tagged by the current
+pipeline version or untouched (and picked up by the next run).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from .actions import ACTIONS_PATH, load_taxonomy
+from .gazetteer import GAZETTEER_PATH, load_gazetteer
+
+# Bump when a change in the code changes what the tagger writes for the same input.
+CODE_VERSION = "1"
+
+
+def _model_tag() -> str:
+    import json as _json
+    from importlib.util import find_spec
+
+    from .pipeline import model_name
+
+    name = model_name()
+    meta_path = Path(find_spec(name).origin).parent / "meta.json"
+    meta = _json.loads(meta_path.read_text(encoding="utf-8"))
+    # The pinned re-upload has the official weights under another package name: same tag.
+    return f"en_core_web_sm-{meta.get('version', '?')}"
+
+
+def _data_hash(*paths: Path) -> str:
+    h = hashlib.sha1()
+    for p in paths:
+        h.update(p.name.encode())
+        h.update(p.read_bytes() if p.exists() else b"<missing>")
+    return h.hexdigest()[:10]
+
+
+def pipeline_version(gazetteer_path: Path = GAZETTEER_PATH,
+                     actions_path: Path = ACTIONS_PATH) -> str:
+    """model name+version, a hash of the data files, and CODE_VERSION."""
+    return f"{_model_tag()}+data.{_data_hash(gazetteer_path, actions_path)}+code.{CODE_VERSION}"
+
+
+PIPELINE_VERSION = pipeline_version()
+
+SKIP_STATUSES_REASON = "document status: {}"
+
+
+def upsert_gazetteer(db, entities) -> int:
+    rows = [{"id": e.id, "name": e.name, "type": e.type, "country": e.country,
+             "aliases": json.dumps(e.aliases, ensure_ascii=False), "origin": "gazetteer"}
+            for e in entities]
+    with db.conn:
+        db["entities"].upsert_all(rows, pk="id")
+    return len(rows)
+
+
+def _pending(db, retag: bool, version: str, page: int = 200) -> Iterator[dict]:
+    """Documents to (re)tag, read page by page by id so memory stays flat."""
+    last = ""
+    cond = "" if retag else \
+        "AND (t.document_id IS NULL OR t.pipeline_version != :version)"
+    sql = f"""
+        SELECT d.id, d.text, d.published_at, d.status, d.language
+        FROM documents d LEFT JOIN taggings t ON t.document_id = d.id
+        WHERE d.id > :last {cond}
+        ORDER BY d.id LIMIT :page"""
+    while True:
+        rows = db.execute(sql, {"last": last, "version": version, "page": page}).fetchall()
+        if not rows:
+            return
+        for r in rows:
+            yield {"id": r[0], "text": r[1], "published_at": r[2], "status": r[3],
+                   "language": r[4]}
+        last = rows[-1][0]
+
+
+def _skip_reason(doc: dict) -> str | None:
+    if doc["status"] != "ok":
+        return SKIP_STATUSES_REASON.format(doc["status"])
+    if not (doc["text"] or "").strip():
+        return "empty text"
+    return None
+
+
+def _write(db, doc_id: str, version: str, *, result=None, reason: str | None = None) -> None:
+    from rivalry.store import utc_now
+
+    with db.conn:
+        db.execute("DELETE FROM events WHERE document_id = ?", [doc_id])
+        db.execute("DELETE FROM mentions WHERE document_id = ?", [doc_id])
+        if result is not None:
+            if result.new_entities:
+                # Model-found entities: insert if new, never overwrite a gazetteer row.
+                db["entities"].insert_all(result.new_entities.values(), pk="id", ignore=True)
+            if result.mentions:
+                db["mentions"].insert_all(result.mentions)
+            if result.events:
+                db["events"].insert_all(result.events, pk="id", replace=True)
+        db["taggings"].upsert({
+            "document_id": doc_id, "pipeline_version": version, "tagged_at": utc_now(),
+            "status": "tagged" if result is not None else "skipped", "reason": reason,
+        }, pk="document_id")
+
+
+def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
+                  progress: Callable[[int], None] | None = None,
+                  gazetteer_path: str | Path | None = None,
+                  actions_path: str | Path | None = None, nlp=None) -> dict:
+    """Tag every document not yet tagged by this pipeline version (all if `retag`).
+
+    Returns counts: documents tagged / skipped, mentions, events, entities (gazetteer rows
+    upserted + new model entities). `progress(n)` is called after each document.
+    """
+    from .extract import Extractor
+    from .pipeline import load_nlp
+
+    gaz_path = Path(gazetteer_path or GAZETTEER_PATH)
+    act_path = Path(actions_path or ACTIONS_PATH)
+    version = pipeline_version(gaz_path, act_path)
+    entities = load_gazetteer(gaz_path)
+    counts = {"tagged": 0, "skipped": 0, "mentions": 0, "events": 0,
+              "entities": upsert_gazetteer(db, entities), "new_entities": 0}
+    nlp = nlp or load_nlp(gaz_path, act_path)
+    extractor = Extractor(nlp, entities, load_taxonomy(act_path), version)
+
+    def texts() -> Iterator[tuple[str, dict]]:
+        for doc in _pending(db, retag, version):
+            reason = _skip_reason(doc)
+            if reason:
+                _write(db, doc["id"], version, reason=reason)
+                counts["skipped"] += 1
+                if progress:
+                    progress(1)
+                continue
+            yield doc["text"], doc
+
+    for parsed, doc in nlp.pipe(texts(), as_tuples=True, batch_size=batch_size):
+        result = extractor.extract(parsed, document_id=doc["id"],
+                                   published_at=doc["published_at"])
+        known = {r[0] for r in db.execute(
+            "SELECT id FROM entities WHERE id IN (%s)" % ",".join("?" * len(result.new_entities)),
+            list(result.new_entities))} if result.new_entities else set()
+        _write(db, doc["id"], version, result=result)
+        counts["tagged"] += 1
+        counts["mentions"] += len(result.mentions)
+        counts["events"] += len(result.events)
+        counts["new_entities"] += len(set(result.new_entities) - known)
+        if progress:
+            progress(1)
+    return counts
