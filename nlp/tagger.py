@@ -17,10 +17,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from .actions import ACTIONS_PATH, load_taxonomy
+from .clean import BOILERPLATE_PATH, non_english_reason, prepare
 from .gazetteer import GAZETTEER_PATH, load_gazetteer
 
 # Bump when a change in the code changes what the tagger writes for the same input.
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 
 
 def _model_tag() -> str:
@@ -47,7 +48,8 @@ def _data_hash(*paths: Path) -> str:
 def pipeline_version(gazetteer_path: Path = GAZETTEER_PATH,
                      actions_path: Path = ACTIONS_PATH) -> str:
     """model name+version, a hash of the data files, and CODE_VERSION."""
-    return f"{_model_tag()}+data.{_data_hash(gazetteer_path, actions_path)}+code.{CODE_VERSION}"
+    data = _data_hash(Path(gazetteer_path), Path(actions_path), BOILERPLATE_PATH)
+    return f"{_model_tag()}+data.{data}+code.{CODE_VERSION}"
 
 
 PIPELINE_VERSION = pipeline_version()
@@ -89,7 +91,12 @@ def _skip_reason(doc: dict) -> str | None:
         return SKIP_STATUSES_REASON.format(doc["status"])
     if not (doc["text"] or "").strip():
         return "empty text"
-    return None
+    reason = non_english_reason(doc["text"])
+    if reason is None and doc.get("language") and \
+            not str(doc["language"]).lower().startswith("en") and len(doc["text"]) < 200:
+        # too short to detect: trust the language the source declared
+        reason = f"language: {doc['language']} (declared)"
+    return reason
 
 
 def _write(db, doc_id: str, version: str, *, result=None, reason: str | None = None) -> None:
@@ -142,11 +149,14 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
                 if progress:
                     progress(1)
                 continue
-            yield doc["text"], doc
+            prepared = prepare(doc["text"])  # mojibake repaired, boilerplate blanked
+            doc["text"] = None  # the pipeline holds the prepared copy; free the original
+            yield prepared.text, (doc, prepared)
 
-    for parsed, doc in nlp.pipe(texts(), as_tuples=True, batch_size=batch_size):
+    for parsed, (doc, prepared) in nlp.pipe(texts(), as_tuples=True, batch_size=batch_size):
         result = extractor.extract(parsed, document_id=doc["id"],
-                                   published_at=doc["published_at"])
+                                   published_at=doc["published_at"],
+                                   offset=prepared.to_original)
         known = {r[0] for r in db.execute(
             "SELECT id FROM entities WHERE id IN (%s)" % ",".join("?" * len(result.new_entities)),
             list(result.new_entities))} if result.new_entities else set()

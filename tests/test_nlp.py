@@ -212,3 +212,55 @@ def test_unknown_people_and_orgs_are_kept_as_model_entities(db, tag):
     assert origin.get("linwei-ding") == "model"
     ev = [e for e in events(db, doc_id) if e["action"] == "criminal_charge"]
     assert ev and ev[0]["target_id"] == "linwei-ding"
+
+
+# --- hygiene -------------------------------------------------------------------------------
+
+def test_mojibake_repaired_offsets_point_into_stored_text(db, tag):
+    # UTF-8 read as cp1252: "Commerce Department’s" stored as "Commerce Departmentâ€™s"
+    text = ("Skip to main content\n"
+            "The Commerce Department\u00e2\u20ac\u2122s Bureau of Industry and Security "
+            "added Huawei to the Entity List.")
+    doc_id = add_document(db, url="https://example.gov/moji", title="x", text=text)
+    tag(db)
+    ev = events(db, doc_id)
+    assert [e["action"] for e in ev] == ["entity_listing"]
+    assert "\u2019" in ev[0]["evidence"] and "\u00e2\u20ac" not in ev[0]["evidence"]
+    assert text[ev[0]["evidence_start"]:ev[0]["evidence_end"]].endswith("Entity List.")
+    for m in db.query("SELECT * FROM mentions WHERE document_id = ?", [doc_id]):
+        assert text[m["start"]:m["end"]].replace("\u00e2\u20ac\u2122", "\u2019") == m["surface"]
+
+
+def test_non_english_document_stored_but_skipped(db, tag):
+    doc_id = add_document(db, url="https://example.cn/zh", title="公告",
+                          text="商务部决定将美国无人机公司列入不可靠实体清单，禁止其从事与中国有关的进出口活动。"
+                               "商务部新闻发言人表示，中方坚决反对美方的错误做法。")
+    counts = tag(db)
+    assert counts["skipped"] == 1
+    row = db["taggings"].get(doc_id)
+    assert row["status"] == "skipped" and row["reason"] == "language: zh"
+    assert db["documents"].get(doc_id)["text"].startswith("商务部")
+
+
+def test_boilerplate_lines_and_headings_not_tagged(db, tag):
+    text = ("Home | News | Export Controls\n"
+            "Share\n"
+            "Export Controls and Sanctions\n"
+            "• The Bureau of Industry and Security imposed export controls on Huawei.\n"
+            "Follow us on Twitter")
+    doc_id = add_document(db, url="https://example.gov/bp", title="x", text=text)
+    tag(db)
+    ev = events(db, doc_id)
+    assert len(ev) == 1 and ev[0]["evidence"].startswith("The Bureau")
+    surfaces = {m["surface"] for m in db.query("SELECT surface FROM mentions")}
+    assert not any(s.startswith("•") for s in surfaces)
+
+
+def test_ai_is_never_an_entity(db, tag):
+    add_document(db, url="https://example.gov/ai", title="x",
+                 text="AI is reshaping the rivalry. The AI race between America and China "
+                      "accelerated as AI labs raced ahead.")
+    tag(db)
+    names = {r["name"].lower() for r in db.query("SELECT name FROM entities WHERE origin='model'")}
+    assert "ai" not in names
+    assert not db.execute("SELECT 1 FROM mentions WHERE surface = 'AI'").fetchall()
