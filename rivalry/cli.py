@@ -242,56 +242,103 @@ def ingest(db, paths, date):
 # --- reading ------------------------------------------------------------------------------------
 
 def _print_rows(columns, rows, fmt):
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(columns)
-        writer.writerows(rows)
-    elif fmt == "json":
-        click.echo(json.dumps([dict(zip(columns, row)) for row in rows], ensure_ascii=False, indent=2))
+    if fmt in ("csv", "json", "jsonl"):
+        from rivalry.reading import write_rows
+
+        write_rows(columns, rows, fmt, sys.stdout)
     else:
         from tabulate import tabulate
 
-        click.echo(tabulate(rows, headers=columns))
+        click.echo(tabulate(list(rows), headers=columns))
+
+
+def format_options(func):
+    for option in reversed([
+        click.option("--csv", "fmt", flag_value="csv", help="Print CSV."),
+        click.option("--json", "fmt", flag_value="json", help="Print a JSON array."),
+        click.option("--jsonl", "fmt", flag_value="jsonl", help="Print one JSON object per line."),
+    ]):
+        func = option(func)
+    return func
 
 
 @cli.command()
 @db_option
 @click.argument("sql")
-@click.option("--csv", "fmt", flag_value="csv", help="Print CSV.")
-@click.option("--json", "fmt", flag_value="json", help="Print JSON.")
+@format_options
 @one_line_errors
 def query(db, sql, fmt):
-    """Run read-only SQL against the database (writes are refused)."""
-    conn = store.open_readonly(db)
-    try:
-        cursor = conn.execute(sql)
-    except sqlite3.OperationalError as exc:
-        if "readonly" in str(exc) or "read-only" in str(exc) or "query_only" in str(exc):
-            raise click.ClickException(f"refused: the database is opened read-only ({exc})") from None
-        raise
-    columns = [c[0] for c in cursor.description or []]
-    _print_rows(columns, cursor.fetchall(), fmt)
+    """Run read-only SQL against the database (writes, ATTACH and setting PRAGMAs are refused)."""
+    from rivalry.reading import run_query
+
+    columns, rows = run_query(store.open_readonly(db), sql)
+    _print_rows(columns, rows, fmt)
 
 
 @cli.command()
 @db_option
 @click.argument("text")
+@click.option("--action", help="Only documents with an event of this action type (e.g. entity_listing).")
+@click.option("--entity", help="Only documents mentioning this entity id (e.g. nvidia).")
+@click.option("--country", help="Only documents from or about this country code (e.g. CN).")
+@click.option("--since", help="Only documents published on or after this date (YYYY-MM-DD).")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@format_options
 @one_line_errors
-def search(db, text, limit):
-    """Full-text search over document titles and text (SQLite FTS5 syntax)."""
+def search(db, text, action, entity, country, since, limit, fmt):
+    """Full-text search over titles (weighted) and text: "exact phrase", prefix*, AND/OR/NOT."""
+    from rivalry.reading import search_documents
+
+    hits = search_documents(store.open_readonly(db), text, action=action, entity=entity,
+                            country=country, since=since, limit=limit)
+    if fmt:
+        columns = ["id", "published_at", "title", "url", "source_id", "snippet"]
+        _print_rows(columns, ([h[c] for c in columns] for h in hits), fmt)
+        return
+    for hit in hits:
+        click.echo(f"{(hit['published_at'] or 'undated')[:10]}  {hit['title']}\n"
+                   f"            {hit['snippet']}\n            {hit['url']}")
+    click.echo(f"{len(hits)} result(s)")
+
+
+@cli.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True)
+@click.option("--table", help="Export this table.")
+@click.option("--view", help="Export this view [default: timeline].")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (atomically) instead of stdout.")
+@one_line_errors
+def export(db, fmt, table, view, out):
+    """Export a table or view as CSV, JSON or JSON Lines."""
+    from rivalry.reading import export_relation, write_file_atomically, write_rows
+
+    if table and view:
+        raise click.ClickException("give --table or --view, not both")
     conn = store.open_readonly(db)
-    try:
-        rows = conn.execute(
-            """SELECT d.published_at, d.title, snippet(documents_fts, 1, '[', ']', '…', 16), d.url
-               FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid
-               WHERE documents_fts MATCH ? ORDER BY bm25(documents_fts, 10.0, 1.0) LIMIT ?""",
-            [text, limit]).fetchall()
-    except sqlite3.OperationalError as exc:
-        raise click.ClickException(f"bad search {text!r}: {exc}") from None
-    for published, title, snippet, url in rows:
-        click.echo(f"{(published or 'undated')[:10]}  {title}\n            {snippet}\n            {url}")
-    click.echo(f"{len(rows)} result(s)")
+    columns, rows = export_relation(conn, table or view or "timeline", "table" if table else "view")
+    if out:
+        written = []
+        write_file_atomically(Path(out), lambda fh: written.append(write_rows(columns, rows, fmt, fh)))
+        click.echo(f"{written[0]} row(s) written to {out}", err=True)
+    else:
+        write_rows(columns, rows, fmt, sys.stdout)
+
+
+def default_snapshot_path(db) -> Path:
+    return store.db_path(db).with_name("rivalry-snapshot.db")
+
+
+@cli.command()
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False), help="Snapshot file [default: rivalry-snapshot.db beside the database].")
+@one_line_errors
+def snapshot(db, out):
+    """Write a consistent copy of the database for publishing, replaced atomically."""
+    from rivalry.reading import snapshot as take_snapshot
+
+    store.open_readonly(db).close()  # a clear error for a missing or foreign file
+    target = take_snapshot(store.db_path(db), Path(out) if out else default_snapshot_path(db))
+    click.echo(f"snapshot written to {target}")
 
 
 @cli.command()

@@ -172,13 +172,35 @@ def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")
         migrate(db, path)
+        from rivalry.views import ensure_views
+
+        ensure_views(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: {exc}") from exc
     return db
 
 
+# PRAGMAs a reader may run. Those whose argument names a table or index may take one; the
+# others read a setting and are refused when given a value (which would change it).
+PRAGMAS_WITH_NAME = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
+                     "foreign_key_list", "integrity_check", "quick_check", "table_list"}
+PRAGMAS_READ_ONLY = {"user_version", "schema_version", "page_count", "page_size", "freelist_count",
+                     "database_list", "compile_options", "collation_list", "function_list",
+                     "module_list", "pragma_list", "journal_mode", "encoding", "data_version"}
+
+
+def _reader_authorizer(action, arg1, arg2, db_name, trigger):
+    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
+        return sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA:
+        allowed = arg1 in PRAGMAS_WITH_NAME or (arg1 in PRAGMAS_READ_ONLY and arg2 is None)
+        return sqlite3.SQLITE_OK if allowed else sqlite3.SQLITE_DENY
+    return sqlite3.SQLITE_OK
+
+
 def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
-    """A read-only connection: SQLite itself refuses every write on it."""
+    """A read-only connection: SQLite refuses every write (mode=ro, query_only) and the
+    authorizer refuses ATTACH, DETACH and any PRAGMA that could change state."""
     path = db_path(path)
     if not path.exists():
         raise StoreError(f"{path} does not exist")
@@ -186,6 +208,7 @@ def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     conn.execute("PRAGMA query_only=ON")
     version = conn.execute("PRAGMA user_version").fetchone()[0]
+    conn.set_authorizer(_reader_authorizer)
     if version > SCHEMA_VERSION:
         raise StoreError(_too_new(path, version))
     return conn

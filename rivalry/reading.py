@@ -1,0 +1,162 @@
+"""What analysts do with the database without changing it: read-only SQL, full-text search,
+exports and the publication snapshot. Used by the CLI; every function takes an open connection
+or a path and never writes to the live store."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from rivalry.store import StoreError
+
+
+class QueryRefused(StoreError):
+    """SQL that would write, attach or change settings, sent to the read-only store."""
+
+
+class BadSearch(StoreError):
+    """Search text that FTS5 cannot parse."""
+
+
+REFUSAL_MARKERS = ("readonly", "read-only", "query_only", "not authorized")
+
+
+def run_query(conn: sqlite3.Connection, sql: str, params: dict | list | None = None):
+    """Execute read-only SQL; returns (columns, row iterator). Writes raise QueryRefused."""
+    try:
+        cursor = conn.execute(sql, params or [])
+    except sqlite3.DatabaseError as exc:
+        if any(marker in str(exc) for marker in REFUSAL_MARKERS):
+            raise QueryRefused(f"refused: the database is opened read-only ({exc})") from None
+        raise
+    return [c[0] for c in cursor.description or []], cursor
+
+
+# --- full-text search -----------------------------------------------------------------------
+
+def search_documents(conn: sqlite3.Connection, text: str, *, action: str | None = None,
+                     entity: str | None = None, country: str | None = None,
+                     since: str | None = None, limit: int = 20) -> list[dict]:
+    """FTS5 search over title and text, titles weighted 10x; filters narrow to documents with an
+    event of that action, a mention of that entity, or a source or event party of that country."""
+    where, params = ["documents_fts MATCH :q"], {"q": text, "limit": limit}
+    if action:
+        where.append("d.id IN (SELECT document_id FROM events WHERE action = :action)")
+        params["action"] = action
+    if entity:
+        where.append("d.id IN (SELECT document_id FROM mentions WHERE entity_id = :entity)")
+        params["entity"] = entity
+    if country:
+        where.append("""(d.source_id IN (SELECT id FROM sources WHERE country = :country)
+             OR d.id IN (SELECT e.document_id FROM events e JOIN entities en
+                         ON en.id IN (e.actor_id, e.target_id) WHERE en.country = :country))""")
+        params["country"] = country.upper()
+    if since:
+        where.append("d.published_at >= :since")
+        params["since"] = since
+    sql = f"""
+        SELECT d.id, d.published_at, d.title, d.url, d.source_id,
+               snippet(documents_fts, 1, '[', ']', '…', 16) AS snippet,
+               bm25(documents_fts, 10.0, 1.0) AS rank
+        FROM documents_fts JOIN documents d ON d.rowid = documents_fts.rowid
+        WHERE {' AND '.join(where)}
+        ORDER BY rank LIMIT :limit"""
+    try:
+        cursor = conn.execute(sql, params)
+    except sqlite3.OperationalError as exc:
+        # The MATCH text is the only user input here, so a parse error is the search's fault.
+        if not any(word in str(exc) for word in ("locked", "no such table", "disk")):
+            raise BadSearch(f"bad search {text!r}: {exc} (quote phrases with \"...\", prefix with word*)") from None
+        raise
+    columns = [c[0] for c in cursor.description]
+    return [dict(zip(columns, row)) for row in cursor]
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+def relation_names(conn: sqlite3.Connection, kind: str) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE '%_fts%' ORDER BY name", [kind])]
+
+
+def export_relation(conn: sqlite3.Connection, name: str, kind: str):
+    """(columns, rows) of one table or view, chosen from the schema's own names only."""
+    names = relation_names(conn, kind)
+    if name not in names:
+        raise StoreError(f"no {kind} named {name!r}; {kind}s: {', '.join(names)}")
+    return run_query(conn, f'SELECT * FROM "{name}"')
+
+
+def write_rows(columns: list[str], rows: Iterable, fmt: str, out) -> int:
+    """Stream rows to a text file object as csv, json or jsonl; returns the number written."""
+    count = 0
+    if fmt == "csv":
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    elif fmt == "jsonl":
+        for row in rows:
+            out.write(json.dumps(dict(zip(columns, row)), ensure_ascii=False) + "\n")
+            count += 1
+    elif fmt == "json":
+        out.write("[")
+        for row in rows:
+            out.write(("," if count else "") + "\n" + json.dumps(dict(zip(columns, row)), ensure_ascii=False))
+            count += 1
+        out.write("\n]\n")
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+    return count
+
+
+def write_file_atomically(path: Path, fill) -> None:
+    """Write through a temporary file in the same folder, then rename: readers see the old
+    file or the new one, never a half-written one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fill(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# --- the publication snapshot ---------------------------------------------------------------
+
+def snapshot(source: Path, target: Path) -> Path:
+    """A consistent copy of the store (SQLite's online backup), swapped in atomically.
+
+    The copy is taken from a read transaction, so a crawl writing at the same time neither
+    blocks it nor leaks half a change into it. The snapshot is a plain rollback-journal file
+    (no WAL) so it can be opened read-only and immutable by Datasette or a download."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        src = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        dst = sqlite3.connect(tmp)
+        with dst:
+            src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+        check = dst.execute("PRAGMA quick_check").fetchone()[0]
+        dst.close()
+        src.close()
+        if check != "ok":
+            raise StoreError(f"snapshot of {source} failed its check: {check}")
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

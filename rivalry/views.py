@@ -1,0 +1,63 @@
+"""Views for the questions analysts ask most. Derived from the tables, so they are not versioned
+with the schema: ``ensure_views`` (re)creates any view whose SQL differs from the one here each
+time the store is opened for writing. Documented in docs/data-model.md."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+VIEWS = {
+    # One row per event, with names instead of ids and the primary source.
+    "timeline": """
+SELECT e.event_date AS date, e.action, e.actor_id, actor.name AS actor, actor.country AS actor_country,
+       e.target_id, target.name AS target, target.country AS target_country,
+       e.object_id, object.name AS object, e.modality, e.status, e.evidence,
+       d.title AS document_title, d.url AS document_url, d.source_id, d.published_at,
+       e.id AS event_id, e.document_id
+FROM events e
+JOIN documents d ON d.id = e.document_id
+LEFT JOIN entities actor ON actor.id = e.actor_id
+LEFT JOIN entities target ON target.id = e.target_id
+LEFT JOIN entities object ON object.id = e.object_id""",
+    # Per entity: how often it acts, is acted on, is mentioned, and when it was first and last seen.
+    "entity_activity": """
+SELECT en.id AS entity_id, en.name, en.type, en.country,
+       (SELECT count(*) FROM events WHERE actor_id = en.id) AS events_as_actor,
+       (SELECT count(*) FROM events WHERE target_id = en.id) AS events_as_target,
+       (SELECT count(*) FROM events WHERE object_id = en.id) AS events_as_object,
+       (SELECT count(*) FROM mentions WHERE entity_id = en.id) AS mentions,
+       (SELECT count(DISTINCT document_id) FROM mentions WHERE entity_id = en.id) AS documents,
+       (SELECT min(event_date) FROM events WHERE en.id IN (actor_id, target_id, object_id)) AS first_event,
+       (SELECT max(event_date) FROM events WHERE en.id IN (actor_id, target_id, object_id)) AS last_event
+FROM entities en""",
+    # Events per month, by the actor's country and action type.
+    "actions_per_month": """
+SELECT substr(e.event_date, 1, 7) AS month, coalesce(actor.country, '') AS country, e.action,
+       count(*) AS events
+FROM events e LEFT JOIN entities actor ON actor.id = e.actor_id
+WHERE e.event_date IS NOT NULL
+GROUP BY month, country, e.action""",
+    # Each document with each entity it mentions.
+    "document_entities": """
+SELECT d.id AS document_id, d.title, d.published_at, d.source_id, d.url,
+       m.entity_id, en.name AS entity, en.type AS entity_type, count(*) AS mentions
+FROM documents d
+JOIN mentions m ON m.document_id = d.id
+JOIN entities en ON en.id = m.entity_id
+GROUP BY d.id, m.entity_id""",
+}
+
+
+def _normalise(sql: str | None) -> str:
+    return " ".join((sql or "").split())
+
+
+def ensure_views(db: sqlite_utils.Database) -> None:
+    existing = {name: sql for name, sql in db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'view'").fetchall()}
+    for name, body in VIEWS.items():
+        wanted = f"CREATE VIEW {name} AS {body.strip()}"
+        if _normalise(existing.get(name)) != _normalise(wanted):
+            with db.conn:
+                db.execute(f"DROP VIEW IF EXISTS {name}")
+                db.execute(wanted)

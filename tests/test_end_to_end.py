@@ -1,0 +1,75 @@
+"""The main job on the bundled sample: `rivalry nightly --replay samples/sample.warc.gz`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import rivalry
+
+SAMPLE = Path(__file__).resolve().parent.parent / "samples" / "sample.warc.gz"
+TABLES = ("documents", "entities", "mentions", "events", "sources")
+
+
+def counts(db_path) -> dict:
+    conn = sqlite3.connect(db_path)
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("nightly")
+    db_path, out = tmp / "rivalry.db", tmp / "public"
+    first = rivalry("nightly", "--db", db_path, "--replay", SAMPLE, "--out", out)
+    return {"db": db_path, "out": out, "stdout": first.stdout, "counts": counts(db_path)}
+
+
+def test_sample_fills_the_database(nightly):
+    c = nightly["counts"]
+    assert c["documents"] >= 30 and c["events"] >= 15 and c["entities"] >= 20, c
+    assert c["sources"] == 5
+    conn = sqlite3.connect(nightly["db"])
+    # Events carry an action and an actor that is a known entity, with their evidence sentence.
+    rows = conn.execute("""SELECT e.action, a.id, e.evidence, d.text FROM events e
+                           JOIN entities a ON a.id = e.actor_id JOIN documents d ON d.id = e.document_id""").fetchall()
+    assert len(rows) >= 15
+    actions = {r[0] for r in rows}
+    assert {"export_control", "entity_listing"} <= actions, actions
+    for _, _, evidence, text in rows:
+        assert evidence in text  # the evidence is a real sentence of its document
+    actors = {r[1] for r in rows}
+    assert actors & {"us-bis", "us-commerce", "united-states"}, actors  # the US voice
+    assert actors & {"cn-mofcom", "cn-mfa", "china"}, actors  # and China's
+
+
+def test_nightly_is_recorded_and_prints_where_things_are(nightly):
+    assert f"database: {nightly['db']}" in nightly["stdout"]
+    assert "rivalry serve" in nightly["stdout"]
+    conn = sqlite3.connect(nightly["db"])
+    status, stage_counts = conn.execute(
+        "SELECT status, counts FROM runs WHERE command = 'nightly'").fetchone()
+    assert status == "ok"
+    assert set(json.loads(stage_counts)) == {"crawl", "tag", "build"}
+
+
+def test_site_pages_are_on_disk(nightly):
+    out = nightly["out"]
+    index = (out / "index.html").read_text()
+    conn = sqlite3.connect(nightly["db"])
+    event_id, = conn.execute("SELECT id FROM events ORDER BY event_date DESC LIMIT 1").fetchone()
+    assert (out / "events" / f"{event_id}.html").is_file()
+    assert (out / "entities" / "us-bis.html").is_file() or (out / "entities" / "cn-mofcom.html").is_file()
+    assert "<html" in index
+
+
+def test_query_on_the_result(nightly):
+    out = rivalry("query", "--db", nightly["db"], "--json",
+                  "SELECT count(*) AS n FROM events WHERE action = 'entity_listing'")
+    assert json.loads(out.stdout)[0]["n"] >= 1
+
+
+def test_second_run_leaves_the_same_counts(nightly):
+    rivalry("nightly", "--db", nightly["db"], "--replay", SAMPLE, "--out", nightly["out"])
+    assert counts(nightly["db"]) == nightly["counts"]
