@@ -325,12 +325,13 @@ def export(db, fmt, table, view, out):
 
 
 def default_snapshot_path(db) -> Path:
-    return store.db_path(db).with_name("rivalry-snapshot.db")
+    # Named rivalry.db so Datasette calls the database "rivalry", as its metadata expects.
+    return store.db_path(db).parent / "snapshot" / "rivalry.db"
 
 
 @cli.command()
 @db_option
-@click.option("--out", type=click.Path(dir_okay=False), help="Snapshot file [default: rivalry-snapshot.db beside the database].")
+@click.option("--out", type=click.Path(dir_okay=False), help="Snapshot file [default: snapshot/rivalry.db beside the database].")
 @one_line_errors
 def snapshot(db, out):
     """Write a consistent copy of the database for publishing, replaced atomically."""
@@ -400,6 +401,30 @@ def serve(directory, port, db):
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+@cli.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--refresh", is_flag=True, help="Take a new snapshot first (else only when none exists).")
+@one_line_errors
+def datasette(db, port, refresh):
+    """Explore the publication snapshot with Datasette on http://127.0.0.1:PORT/ (read-only)."""
+    from importlib.resources import files
+
+    from rivalry.reading import snapshot as take_snapshot
+
+    target = default_snapshot_path(db)
+    if refresh or not target.exists():
+        store.open_readonly(db).close()
+        take_snapshot(store.db_path(db), target)
+    metadata = files("rivalry") / "datasette" / "metadata.json"
+    # Immutable: Datasette never writes and may cache counts; restart it after a new snapshot.
+    args = [sys.executable, "-m", "datasette", "serve", "--immutable", str(target),
+            "--metadata", str(metadata), "--host", "127.0.0.1", "--port", str(port)]
+    click.echo(f"Datasette on http://127.0.0.1:{port}/ over {target}", err=True)
+    sys.stdout.flush()
+    os.execv(sys.executable, args)
 
 
 def main():
