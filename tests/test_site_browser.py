@@ -117,7 +117,7 @@ def test_filter_without_javascript(site, browser):
 def test_search_finds_a_known_event_under_the_csp(site, page):
     base, _, _ = site
     page.goto(base + "search.html")
-    page.wait_for_selector("#f-action option >> nth=1", state="attached")
+    page.wait_for_selector("form#search[data-ready]", state="attached")
     page.fill("#q", "unreliable")
     page.click("button[type=submit]")
     page.wait_for_selector("#results li a")

@@ -84,6 +84,7 @@ async function init() {
   for (const [key, select] of Object.entries(selects)) select.value = params.get(key) || "";
   status.textContent = "Type words to search.";
   form.addEventListener("submit", run);
+  form.dataset.ready = "1";  // tests (and impatient readers) know the search is live
   if (input.value || params.get("action") || params.get("country")) run();
 }
 
