@@ -1,0 +1,186 @@
+"""Measure the tagger on the hand-annotated gold set (nlp/data/gold/{dev,test}.jsonl).
+
+Each gold line is a sentence or short document written for this project, with its publication
+date, the events it reports (action, actor, target, date, modality) and gazetteer ids for some
+of its names. Actors and targets are annotated as surface text (not ids), so the gold set does
+not depend on how the gazetteer names its entities; a predicted actor is right when one of its
+mentions in the text (or its gazetteer name/aliases) matches the annotated surface.
+
+    from nlp.evaluate import evaluate, format_report
+    print(format_report(evaluate("test")))
+
+Tune on "dev"; report "test".
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from .gazetteer import GAZETTEER_PATH, load_gazetteer, normalize_alias
+
+GOLD_DIR = Path(__file__).parent / "data" / "gold"
+
+
+def load_gold(split: str) -> list[dict]:
+    path = GOLD_DIR / f"{split}.jsonl"
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def _as_list(v) -> list[str]:
+    if v is None:
+        return []
+    return [v] if isinstance(v, str) else list(v)
+
+
+def _surface_match(gold: str, surfaces: set[str]) -> bool:
+    g = normalize_alias(gold)
+    for s in surfaces:
+        s = normalize_alias(s)
+        if not s or not g:
+            continue
+        if s == g or f" {s} " in f" {g} " or f" {g} " in f" {s} ":
+            return True
+    return False
+
+
+def _role_correct(gold, pred_id, surfaces_of) -> bool:
+    golds = _as_list(gold)
+    if not golds:
+        return pred_id is None
+    if pred_id is None:
+        return False
+    surfaces = surfaces_of(pred_id)
+    return any(_surface_match(g, surfaces) for g in golds)
+
+
+def _prf(tp, fp, fn):
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) -> dict:
+    """Run the real pipeline over a gold split and score it. Returns a dict of figures."""
+    from .actions import load_taxonomy
+    from .clean import prepare
+    from .extract import Extractor
+    from .pipeline import load_nlp
+    from .tagger import pipeline_version
+
+    gaz_path = Path(gazetteer_path or GAZETTEER_PATH)
+    entities = load_gazetteer(gaz_path)
+    names = {e.id: set(e.surfaces()) for e in entities}
+    nlp = nlp or load_nlp(gaz_path)
+    taxonomy = load_taxonomy()
+    extractor = Extractor(nlp, entities, taxonomy, pipeline_version(gaz_path))
+    items = items if items is not None else load_gold(split)
+
+    counts = {code: [0, 0, 0] for code in taxonomy.actions}  # tp, fp, fn
+    roles = defaultdict(lambda: [0, 0])  # role -> [correct, total]
+    errors: list[dict] = []
+    for item in items:
+        prepared = prepare(item["text"])
+        doc = nlp(prepared.text)
+        result = extractor.extract(doc, document_id=item["id"],
+                                   published_at=item["published_at"])
+        mention_surfaces = defaultdict(set)
+        for m in result.mentions:
+            mention_surfaces[m["entity_id"]].add(m["surface"])
+
+        def surfaces_of(eid):
+            return mention_surfaces.get(eid, set()) | names.get(eid, set())
+
+        pred = {}
+        for ev in result.events:
+            pred.setdefault(ev["action"], ev)
+        gold = {g["action"]: g for g in item["events"]}
+        for code in set(pred) | set(gold):
+            counts.setdefault(code, [0, 0, 0])
+            if code in pred and code in gold:
+                counts[code][0] += 1
+            elif code in pred:
+                counts[code][1] += 1
+                errors.append({"id": item["id"], "kind": "fp", "action": code,
+                               "text": item["text"]})
+            else:
+                counts[code][2] += 1
+                errors.append({"id": item["id"], "kind": "fn", "action": code,
+                               "text": item["text"]})
+        for code, g in gold.items():
+            if code not in pred:
+                continue
+            p = pred[code]
+            checks = {
+                "actor": _role_correct(g.get("actor"), p["actor_id"], surfaces_of),
+                "target": _role_correct(g.get("target"), p["target_id"], surfaces_of),
+                "date": p["event_date"] == g.get("date"),
+                "modality": p["modality"] == g.get("modality", "asserted"),
+            }
+            for role, ok in checks.items():
+                roles[role][0] += ok
+                roles[role][1] += 1
+                if not ok:
+                    errors.append({"id": item["id"], "kind": role, "action": code,
+                                   "gold": g.get(role) if role != "date" else g.get("date"),
+                                   "pred": {"actor": p["actor_id"], "target": p["target_id"],
+                                            "date": p["event_date"],
+                                            "modality": p["modality"]}[role],
+                                   "text": item["text"]})
+        for surface, eid in (item.get("links") or {}).items():
+            got = {m["entity_id"] for m in result.mentions
+                   if normalize_alias(m["surface"]) == normalize_alias(surface)}
+            ok = eid in got
+            roles["linking"][0] += ok
+            roles["linking"][1] += 1
+            if not ok:
+                errors.append({"id": item["id"], "kind": "linking", "gold": eid,
+                               "pred": sorted(got), "text": surface})
+
+    per_class = {}
+    for code, (tp, fp, fn) in sorted(counts.items()):
+        if tp + fn == 0 and fp == 0:
+            continue
+        p, r, f = _prf(tp, fp, fn)
+        per_class[code] = {"precision": p, "recall": r, "f1": f, "support": tp + fn,
+                           "tp": tp, "fp": fp, "fn": fn}
+    scored = [v["f1"] for v in per_class.values() if v["support"]]
+    return {
+        "split": split,
+        "items": len(items),
+        "per_class": per_class,
+        "macro_f1": sum(scored) / len(scored) if scored else 0.0,
+        "accuracy": {role: (c / t if t else 0.0) for role, (c, t) in roles.items()},
+        "support": {role: t for role, (c, t) in roles.items()},
+        "errors": errors,
+    }
+
+
+def format_report(result: dict) -> str:
+    lines = [f"Gold split: {result['split']} ({result['items']} items)", "",
+             f"{'action':<26}{'P':>7}{'R':>7}{'F1':>7}{'support':>9}",
+             "-" * 56]
+    for code, v in result["per_class"].items():
+        lines.append(f"{code:<26}{v['precision']:>7.2f}{v['recall']:>7.2f}{v['f1']:>7.2f}"
+                     f"{v['support']:>9}")
+    lines += ["-" * 56, f"{'macro-F1':<26}{'':>14}{result['macro_f1']:>7.2f}", ""]
+    lines.append(f"{'accuracy':<26}{'':>14}{'value':>7}{'n':>9}")
+    for role in ("actor", "target", "date", "modality", "linking", "stories"):
+        if role in result["accuracy"]:
+            lines.append(f"{role:<26}{'':>14}{result['accuracy'][role]:>7.2f}"
+                         f"{result['support'][role]:>9}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m nlp.evaluate [dev|test] [-v]
+    import sys
+
+    split = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "test"
+    res = evaluate(split)
+    print(format_report(res))
+    if "-v" in sys.argv:
+        for e in res["errors"]:
+            print(json.dumps(e, ensure_ascii=False))
