@@ -33,6 +33,7 @@ class Action:
     description: str
     patterns: list[list[dict]]
     suppresses: list[str] = field(default_factory=list)
+    subsumes: list[str] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
 
 
@@ -93,6 +94,7 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         patterns += [list(p) for p in spec.get("patterns") or []]
         actions[code] = Action(code=code, description=spec.get("description", ""),
                                patterns=patterns, suppresses=list(spec.get("suppresses") or []),
+                               subsumes=list(spec.get("subsumes") or []),
                                triggers=triggers)
     return Taxonomy(actions=actions,
                     modality={k: list(v) for k, v in (data.get("modality") or {}).items()},

@@ -29,6 +29,9 @@ STOP_SURFACES = {"ai", "a.i.", "artificial intelligence", "genai", "agi", "llm",
                  "gpus", "cpu", "section", "fact sheet", "background", "press release",
                  "readout", "summary", "q", "a", "note", "share", "print", "email", "tweet",
                  "related", "contact", "media contact", "subscribe", "menu", "home"}
+STATEMENT_ACTIONS = {"accusation", "distillation_accusation"}
+SAY_VERBS = {"say", "state", "claim", "find", "allege", "argue", "warn", "tell", "note", "write",
+             "believe", "conclude", "add", "insist", "contend"}
 PRONOUNS = {"it", "they", "we", "he", "she", "its", "their", "our", "this", "which", "that", "who"}
 
 _EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -139,6 +142,7 @@ class Extractor:
             triggers = triggers_by_sent.get(sent.start)
             if not triggers or _looks_like_heading(sent):
                 continue
+            triggers = self._drop_topics(triggers, by_token)
             present = {t.label_ for t in triggers}
             suppressed = set()
             for code in present:
@@ -155,6 +159,25 @@ class Extractor:
                 if ev["actor_id"]:
                     prev_actor = ev["actor_id"]
         return result
+
+    def _drop_topics(self, triggers: list[Span], by_token) -> list[Span]:
+        """Drop triggers that name a topic, not an event: words inside a law's name ("Export
+        Control Law"), or nouns governed by a framing action ("lifted the export restrictions",
+        "talks on export controls", "opposes the Entity List additions")."""
+        kept = []
+        for trig in triggers:
+            lk = by_token.get(trig.root.i)
+            if lk and lk.type in OBJECT_TYPES and all(by_token.get(t.i) is lk for t in trig):
+                continue
+            if not any(t.pos_ == "VERB" for t in trig):
+                framing = {t.i for other in triggers if other.label_ != trig.label_
+                           and trig.label_ in self.taxonomy.actions[other.label_].subsumes
+                           for t in other}
+                if framing and (any(a.i in framing for a in trig.root.ancestors)
+                                or any(t.i in framing for t in trig)):
+                    continue
+            kept.append(trig)
+        return kept
 
     def _row_ids(self, document_id, sent, action, offset) -> dict:
         text = sent.text
@@ -189,39 +212,59 @@ class Extractor:
 
     def _actor(self, sent, trig, pred, by_token, prev_actor):
         # The trigger's own words may hold the actor ("OFAC designated"): no exclusion.
-        trig_ids: set[int] = set()
+        reported = self._reported(trig, pred)
+        if reported is not None:  # "X said Y is bullying...": X accuses Y
+            found = _entity_in(reported, by_token, actors=True)
+            if found:
+                return found, "parse"
+        skip: set[int] = set()  # the patient of a passive verb is never its agent
         for verb in _clause_chain(pred):
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
             for child in verb.children:
+                if child.dep_ == "nsubjpass":
+                    skip.update(t.i for t in child.subtree)
                 if passive and child.dep_ == "agent":
-                    found = _entity_in(child, by_token, actors=True, exclude=trig_ids)
+                    found = _entity_in(child, by_token, actors=True)
                     if found:
                         return found, "parse"
                 if not passive and child.dep_ in ("nsubj", "csubj"):
-                    found = _entity_in(child, by_token, actors=True, exclude=trig_ids)
+                    found = _entity_in(child, by_token, actors=True)
                     if found:
                         return found, "parse"
-                    if child.lower_ in PRONOUNS or child.pos_ in ("PRON", "NOUN"):
-                        # "It added...", "The agency added...": refer back, nearest first.
-                        near = _nearest(sent, trig, by_token, before=True)
+                    if child.lower_ in PRONOUNS or child.pos_ in ("PRON", "NOUN", "PROPN"):
+                        # "It added...", "The agency added...": refer back to a name before
+                        # the subject, else to the last actor of the document.
+                        near = _nearest(sent, trig, by_token, before=True,
+                                        limit=child.left_edge.i)
                         if near:
                             return near, "near"
-                        if prev_actor:
-                            return prev_actor, "context"
+                        return (prev_actor, "context") if prev_actor else (None, None)
         # possessive on a noun trigger: "China's countermeasures", "BIS's new rule"
         for tok in trig:
             for child in tok.children:
                 if child.dep_ == "poss":
-                    found = _entity_in(child, by_token, actors=True, exclude=trig_ids)
+                    found = _entity_in(child, by_token, actors=True)
                     if found:
                         return found, "parse"
-        near = _nearest(sent, trig, by_token, before=True)
+        near = _nearest(sent, trig, by_token, before=True, skip=skip)
         return (near, "near") if near else (None, None)
+
+    def _reported(self, trig, pred) -> Token | None:
+        """For statements (accusations), the subject of the verb of saying above the trigger."""
+        if trig.label_ not in STATEMENT_ACTIONS:
+            return None
+        if pred.dep_ in ("ccomp", "xcomp", "advcl") and pred.head.lemma_ in SAY_VERBS:
+            for c in pred.head.children:
+                if c.dep_ in ("nsubj", "nsubjpass"):
+                    return c
+        return None
 
     def _target(self, sent, trig, pred, by_token, actor):
         trig_ids: set[int] = set()  # gapped triggers span the target: "added X to the List"
         heads = [pred] + [t for t in trig if t is not pred]
         candidates: list[tuple[int, Token]] = []
+        if self._reported(trig, pred) is not None:
+            candidates.extend((-1, c) for c in pred.children if c.dep_ in ("nsubj", "nsubjpass"))
         prep_rank = {"against": 0, "on": 1, "into": 2, "over": 3, "to": 4, "from": 5, "for": 6,
                      "at": 7, "with": 8, "of": 9}
         for h in heads:
@@ -395,6 +438,8 @@ def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None) ->
         lk = by_token.get(t.i)
         if lk is None or lk.entity_id == avoid or (actors and lk.type in OBJECT_TYPES):
             continue
+        if lk.type == "place" and t.i != tok.i:  # "a plant in Dresden": where, not who
+            continue
         depth = sum(1 for a in t.ancestors if a.i != tok.i and tok in a.ancestors) + \
             (0 if t.i >= tok.i else 0.5)
         if best_depth is None or depth < best_depth:
@@ -402,11 +447,15 @@ def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None) ->
     return best
 
 
-def _nearest(sent: Span, trig: Span, by_token, *, before: bool, avoid=None) -> str | None:
-    rng = range(trig.start - 1, sent.start - 1, -1) if before else range(trig.end, sent.end)
+def _nearest(sent: Span, trig: Span, by_token, *, before: bool, avoid=None, skip=(),
+             limit: int | None = None) -> str | None:
+    start = trig.start if limit is None else min(limit, trig.start)
+    rng = range(start - 1, sent.start - 1, -1) if before else range(trig.end, sent.end)
     for i in rng:
         lk = by_token.get(i)
-        if lk and lk.type not in OBJECT_TYPES and lk.entity_id != avoid:
+        # places the gazetteer does not know (cities, states) are where, not who
+        if lk and lk.type not in OBJECT_TYPES and lk.type != "place" and lk.entity_id != avoid \
+                and i not in skip:
             return lk.entity_id
     return None
 
