@@ -29,7 +29,8 @@ WORDS = ("rule export chip license model entity list control semiconductor comme
 
 
 def make(path: Path, documents: int, events: int, entities: int = 400, seed: int = 7,
-         start_doc: int = 0) -> None:
+         start_doc: int = 0, text_for=None) -> None:
+    """``text_for(rnd)`` makes a document's text (default: 80 words of a small vocabulary)."""
     rnd = random.Random(seed + start_doc)
     db = store.open_db(path)
     with db.conn:
@@ -47,7 +48,7 @@ def make(path: Path, documents: int, events: int, entities: int = 400, seed: int
     for i in range(start_doc, start_doc + documents):
         year, month, day = 2021 + i % 5, 1 + (i // 5) % 12, 1 + i % 28
         url = f"https://synthetic.example/doc/{i}"
-        text = " ".join(rnd.choices(WORDS, k=80))
+        text = text_for(rnd) if text_for else " ".join(rnd.choices(WORDS, k=80))
         docs.append({"id": store.document_id(url), "source_id": f"source-{i % 8}", "url": url,
                      "canonical_url": url, "title": f"Synthetic document {i}: " + " ".join(rnd.choices(WORDS, k=6)),
                      "published_at": f"{year}-{month:02d}-{day:02d}T12:00:00+00:00",

@@ -146,7 +146,21 @@ def _v1(db: sqlite_utils.Database) -> None:
     db["documents"].enable_fts(["title", "text"], create_triggers=True)
 
 
-MIGRATIONS = [_v1]
+def _v2(db: sqlite_utils.Database) -> None:
+    # "Everything that touched X in year Y": one (entity, date) index per role, so SQLite answers
+    # `actor_id = :e OR target_id = :e OR object_id = :e` plus a date range from three index ranges.
+    db.executescript(
+        """
+        DROP INDEX IF EXISTS idx_events_actor;
+        DROP INDEX IF EXISTS idx_events_target;
+        CREATE INDEX idx_events_actor_date ON events(actor_id, event_date);
+        CREATE INDEX idx_events_target_date ON events(target_id, event_date);
+        CREATE INDEX idx_events_object_date ON events(object_id, event_date);
+        """
+    )
+
+
+MIGRATIONS = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
