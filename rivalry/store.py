@@ -160,7 +160,34 @@ def _v2(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2]
+def _v3(db: sqlite_utils.Database) -> None:
+    # Crawler: validators for conditional GET of feeds/listings/API pages, and each source's
+    # health (last success, what it yielded, last error, canary flag) for `rivalry sources/status`.
+    db.executescript(
+        """
+        CREATE TABLE http_cache (
+            url TEXT PRIMARY KEY,         -- the index URL as requested
+            source_id TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            fetched_at TEXT NOT NULL
+        );
+        CREATE TABLE source_health (
+            source_id TEXT PRIMARY KEY,
+            last_run TEXT NOT NULL,       -- when the source was last crawled
+            last_success TEXT,            -- when it last finished without a failure
+            last_items INTEGER,           -- documents stored (new or changed) in the last crawl
+            last_entries INTEGER,         -- items seen on its feed/listing/API in the last crawl
+            best_entries INTEGER,         -- most items ever seen in one crawl (the canary's baseline)
+            last_error TEXT,              -- why the last failed crawl failed
+            last_error_at TEXT,
+            canary TEXT                   -- set while the source looks broken (yields nothing, no dates...)
+        );
+        """
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
