@@ -187,7 +187,52 @@ def _v3(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2, _v3]
+def _v4(db: sqlite_utils.Database) -> None:
+    # Tagger: stories (one timeline entry per real-world action, many reports) and links between
+    # them (a countermeasure answering a rule). Written by nlp/stories.py after each tag run.
+    db.executescript(
+        """
+        CREATE TABLE stories (
+            id TEXT PRIMARY KEY,          -- sha1(key)[:16]: the same clustering gives the same id
+            key TEXT NOT NULL UNIQUE,     -- how it was clustered: 'fr:2025-00636',
+                                          -- 'mofcom:2025-61', 'bill:hr-1234', 'case:...' or
+                                          -- 'actor|action|target|first_date' (date window)
+            key_kind TEXT NOT NULL,       -- identifier | window
+            action TEXT NOT NULL,         -- the story's main action (taxonomy code)
+            actor_id TEXT,
+            target_id TEXT,
+            object_id TEXT,
+            first_date TEXT,              -- earliest event_date of its events
+            last_date TEXT,
+            title TEXT,                   -- the primary document's title
+            summary TEXT,                 -- the primary event's evidence sentence
+            primary_document_id TEXT REFERENCES documents(id), -- official source first
+            primary_event_id TEXT,
+            event_count INTEGER NOT NULL,
+            document_count INTEGER NOT NULL,
+            pipeline_version TEXT
+        );
+        CREATE INDEX idx_stories_last_date ON stories(last_date);
+        CREATE INDEX idx_stories_action ON stories(action, last_date);
+        ALTER TABLE events ADD COLUMN story_id TEXT REFERENCES stories(id);
+        CREATE INDEX idx_events_story ON events(story_id);
+        CREATE TABLE event_links (
+            id INTEGER PRIMARY KEY,
+            from_event TEXT REFERENCES events(id) ON DELETE CASCADE, -- the answer
+            from_story TEXT NOT NULL REFERENCES stories(id),
+            to_event TEXT REFERENCES events(id) ON DELETE CASCADE,   -- what it answers
+            to_story TEXT NOT NULL REFERENCES stories(id),
+            kind TEXT NOT NULL,           -- response
+            basis TEXT NOT NULL,          -- stated ("in response to") | inferred (timing + overlap)
+            evidence TEXT,                -- the stating sentence, or why it was inferred
+            UNIQUE (from_story, to_story, kind)
+        );
+        CREATE INDEX idx_event_links_to ON event_links(to_story);
+        """
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
