@@ -55,11 +55,52 @@ def date_from_url(url: str) -> str | None:
     return "-".join(match.groups()) if match else None
 
 
+def select(selector: parsel.Selector, expr: str) -> list[str]:
+    """Texts matched by a configured selector: XPath if it starts with '/' or '(', else CSS.
+    A CSS selector without ::text / ::attr() gives the matched elements' whole text."""
+    if expr.startswith(("/", "(")):
+        nodes = selector.xpath(expr)
+    else:
+        nodes = selector.css(expr)
+    out = []
+    for node in nodes:
+        # Text or attribute nodes are values already; an element gives all the text inside it.
+        value = node.get() if isinstance(node.root, str) else " ".join(node.xpath(".//text()").getall())
+        value = " ".join((value or "").split())
+        if value:
+            out.append(value)
+    return out
+
+
+def json_ld_date(selector: parsel.Selector) -> str | None:
+    """datePublished from JSON-LD (dates inside scripts), never dateModified."""
+    import json
+
+    for raw in selector.css('script[type="application/ld+json"]::text').getall():
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        for node in (data if isinstance(data, list) else data.get("@graph", [data]) if isinstance(data, dict) else []):
+            if isinstance(node, dict) and node.get("datePublished"):
+                return str(node["datePublished"])
+    return None
+
+
 def extract_article(html: str, url: str, *, known_date: str | None = None,
-                    known_date_source: str | None = None, tz: str = "UTC") -> Extracted:
+                    known_date_source: str | None = None, tz: str = "UTC",
+                    selectors: dict | None = None) -> Extracted:
     selector = parsel.Selector(text=html)
+    selectors = selectors or {}
     published, source = None, None
-    for css in META_DATE_SELECTORS:
+    if selectors.get("date"):  # the source's own date element beats generic guesses
+        for value in select(selector, selectors["date"]):
+            if published := to_utc_iso(value, tz):
+                source = "page"
+                break
+    if not published and (published := to_utc_iso(json_ld_date(selector), tz)):
+        source = "meta"
+    for css in () if published else META_DATE_SELECTORS:
         published = to_utc_iso(selector.css(css).get(), tz)
         if published:
             source = "meta"
@@ -72,11 +113,15 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
         published, source = to_utc_iso(doc.date, tz), "page"
     if not published and (url_date := date_from_url(url)):
         published, source = to_utc_iso(url_date, tz), "url"
-    title = (selector.css('meta[property="og:title"]::attr(content)').get()
+    configured_title = select(selector, selectors["title"]) if selectors.get("title") else []
+    title = (next(iter(configured_title), None)
+             or selector.css('meta[property="og:title"]::attr(content)').get()
              or (doc.title if doc is not None else None)
              or selector.css("title::text").get())
     title = (title or "").strip() or None
     text = (doc.text if doc is not None else "") or ""
+    if selectors.get("text"):  # trafilatura guesses; a configured main-text element is exact
+        text = "\n".join(select(selector, selectors["text"])) or text
     first, _, rest = text.partition("\n")
     if title and first.strip() == title:  # the page's <h1> repeats the title: keep it out of the text
         text = rest

@@ -28,6 +28,8 @@ class StorePipeline:
 
     def process_item(self, item, spider=None):
         item = dict(item)
+        if item.get("status") == "irrelevant":
+            self.stats.inc_value("rivalry/irrelevant")  # stored, set aside: see crawler/relevance.py
         if not item.get("text"):
             item["status"] = "no_text"
             self.stats.inc_value("rivalry/no_text")

@@ -1,7 +1,9 @@
 """Run a crawl of the configured sources and report what each one did.
 
 Scrapy's Twisted reactor starts once per process, so ``run_crawl`` is called at most once per
-process (the CLI does; tests call the CLI in a subprocess).
+process (the CLI does; tests call the CLI in a subprocess). One crawler per source, each with
+its own settings (delay, timeout, size limit), so one source's failure or slowness never stops
+another's.
 """
 
 from __future__ import annotations
@@ -11,14 +13,16 @@ from pathlib import Path
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler import health
 from crawler import settings as default_settings
-from crawler.spiders.api import ApiSpider
-from crawler.spiders.feed import FeedSpider
+from crawler.spiders.registry import spider_class
 
-SPIDERS = {"feed": FeedSpider, "api": ApiSpider}
+# Kept for callers of the old names.
+summarise, problem = health.summarise, health.problem
 
 
-def crawl_settings(db_path, *, defaults: dict, replay=None, archive_dir=None, log_level=None) -> Settings:
+def crawl_settings(db_path, *, defaults: dict, replay=None, archive_dir=None, log_level=None,
+                   progress: float = 0) -> Settings:
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     settings.set("RIVALRY_DB", str(db_path))
@@ -35,62 +39,47 @@ def crawl_settings(db_path, *, defaults: dict, replay=None, archive_dir=None, lo
         settings.set("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
     if log_level:
         settings.set("LOG_LEVEL", log_level)
+    settings.set("RIVALRY_PROGRESS_INTERVAL", progress)
     return settings
 
 
-def summarise(stats: dict) -> dict:
-    """The per-source figures the run record and `rivalry sources` show."""
-    return {
-        "requests": stats.get("downloader/request_count", 0),
-        "responses": stats.get("downloader/response_count", 0),
-        "items": stats.get("item_scraped_count", 0),
-        "new": stats.get("rivalry/new", 0),
-        "changed": stats.get("rivalry/changed", 0),
-        "unchanged": stats.get("rivalry/unchanged", 0),
-        "skipped_known": stats.get("rivalry/skipped_known", 0),
-        "no_date": stats.get("rivalry/no_date", 0),
-        "no_text": stats.get("rivalry/no_text", 0),
-        "http_errors": sum(v for k, v in stats.items()
-                           if k.startswith("downloader/response_status_count/") and k[-3] in "45"),
-        "exceptions": stats.get("spider_exceptions/count", 0)
-                      + stats.get("downloader/exception_count", 0),
+def source_spider(source: dict, replay: bool):
+    """The source's spider class with the source's own politeness and limits as settings."""
+    cls = spider_class(source)
+    delay = 0.0 if replay else float(source.get("delay", 1.0))
+    custom = {
+        "DOWNLOAD_DELAY": delay,
+        # AutoThrottle starts at the source's delay and only ever slows down from there.
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.05),
     }
-
-
-def problem(summary: dict, stats: dict) -> str | None:
-    """One line saying why a source failed, or None when it worked."""
-    reasons = [key.split("/", 1)[1] for key in stats if key.startswith("spider_exceptions/")
-               and key != "spider_exceptions/count"]
-    reasons += [key.split("/", 2)[2] for key in stats if key.startswith("downloader/exception_type_count/")
-                and not key.endswith("IgnoreRequest")]  # robots.txt said no: obeyed, not failed
-    if stats.get("log_count/ERROR"):
-        reasons.append(f"{stats['log_count/ERROR']} error(s) logged")
-    if reasons:
-        return "errors: " + ", ".join(sorted(set(reasons)))
-    if summary["http_errors"] and not summary["items"]:
-        return f"{summary['http_errors']} HTTP error response(s), no items"
-    if summary["responses"] == 0:
-        return "no response"
-    return None
+    if source.get("timeout"):
+        custom["DOWNLOAD_TIMEOUT"] = float(source["timeout"])
+    if source.get("max_bytes"):
+        custom["DOWNLOAD_MAXSIZE"] = int(source["max_bytes"])
+        custom["DOWNLOAD_WARNSIZE"] = 0
+    return type(f"{cls.__name__}_{source['id'].replace('-', '_')}", (cls,),
+                {"custom_settings": {**(cls.custom_settings or {}), **custom}})
 
 
 def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, replay=None,
-              archive_dir=None, refresh=False, log_level=None) -> dict:
-    """Crawl every given source; returns {source_id: summary with 'error' (None if fine)}."""
+              archive_dir=None, refresh=False, since=None, log_level=None, progress: float = 0) -> dict:
+    """Crawl every given source; returns {source_id: summary with 'error' and 'canary'}."""
     settings = crawl_settings(db_path, defaults=defaults or {}, replay=replay,
-                              archive_dir=archive_dir, log_level=log_level)
+                              archive_dir=archive_dir, log_level=log_level, progress=progress)
     settings.set("LOG_INSTALL_ROOT_HANDLER", bool(log_level))
+    before = health.history(db_path, [s["id"] for s in sources])
     process = CrawlerProcess(settings)
     crawlers = {}
     for source in sources:
-        crawler = process.create_crawler(SPIDERS[source["kind"]])
+        crawler = process.create_crawler(source_spider(source, bool(replay)))
         crawlers[source["id"]] = crawler
-        process.crawl(crawler, source=source, refresh=refresh)
+        process.crawl(crawler, source=source, refresh=refresh, since=since)
     process.start()
     report = {}
     for source_id, crawler in crawlers.items():
         stats = crawler.stats.get_stats()
-        summary = summarise(stats)
-        summary["error"] = problem(summary, stats)
+        summary = health.summarise(stats)
+        summary["error"] = health.problem(summary, stats)
+        health.record(db_path, source_id, summary, before[source_id])
         report[source_id] = summary
     return report

@@ -18,7 +18,7 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 RETRY_TIMES = 2
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 408]
+RETRY_HTTP_CODES = [500, 502, 503, 504, 408]  # 429 is RetryAfterMiddleware's: it waits as asked
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
@@ -28,7 +28,14 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.archive.WarcArchiveMiddleware": 500,
     # Next to the downloader: answers requests from a WARC instead of the network.
     "crawler.archive.WarcReplayMiddleware": 950,
+    # Before Retry (550) sees the response: a 429 waits for Retry-After, then is asked again.
+    "crawler.middlewares.RetryAfterMiddleware": 545,
+    # Adds If-None-Match / If-Modified-Since to feed, listing and API requests; keeps validators.
+    "crawler.middlewares.ConditionalGetMiddleware": 580,
 }
+EXTENSIONS = {"crawler.middlewares.ProgressExtension": 500}
+RIVALRY_PROGRESS_INTERVAL = 0   # seconds between live progress lines on stderr (0: off)
+RIVALRY_MAX_RETRY_AFTER = 120   # a longer Retry-After fails the source for tonight instead
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 
 RIVALRY_DB = "data/rivalry.db"

@@ -1,7 +1,7 @@
 """The sources file (TOML): which sources to crawl and how. Declared in config, never in code.
 
 Every field is checked here so that a mistake is reported as
-``sources.toml: source 'whitehouse': field 'delay': expected a number, got 'fast'``
+``sources.toml: source 'whitehouse': field 'delay': expected float, got 'fast'``
 instead of a traceback half way through a crawl.
 """
 
@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 
 DEFAULT_SOURCES = Path(__file__).resolve().parent / "sources.toml"
-KINDS = ("feed", "api")
+KINDS = ("feed", "api", "listing", "sitemap")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 # field -> (type, required). Types are checked exactly; ints are accepted where floats are.
@@ -26,13 +26,31 @@ SOURCE_FIELDS = {
     "language": (str, False),
     "timezone": (str, False),          # for dates a source gives without one
     "delay": (float, False),           # seconds between requests to this source
+    "timeout": (float, False),         # seconds before a request is given up
+    "max_bytes": (int, False),         # a bigger body is refused (oversize)
     "enabled": (bool, False),
-    "max_pages": (int, False),         # api: how many result pages to follow at most
+    "max_pages": (int, False),         # listing/api: how many index pages to follow at most
+    "spider": (str, False),            # a subclass for a site that needs logic (crawler/spiders/sites.py)
+    "content": (str, False),           # "full" (fetch the article) | "snippet" (feed/API text only: copyright)
+    "relevance": (bool, False),        # false: everything this source publishes is on topic
+    "keywords": (list, False),         # extra relevance keywords for this source
+    "follow_pdfs": (bool, False),      # article pages: fetch linked PDF reports as documents
+    "url_pattern": (str, False),       # sitemap/listing: only article URLs matching this regex
     "fields": (dict, False),           # api: where each document field sits in a result
+    "paging": (dict, False),           # api/listing: how to reach the next page
+    "window": (dict, False),           # api: split the query into date windows (capped APIs)
+    "selectors": (dict, False),        # listing: CSS or XPath selectors
 }
-DEFAULTS_FIELDS = {"user_agent": (str, False), "contact": (str, False), "delay": (float, False)}
-API_FIELD_KEYS = {"results", "url", "title", "text", "published", "next", "identifier", "type"}
+DEFAULTS_FIELDS = {"user_agent": (str, False), "contact": (str, False), "delay": (float, False),
+                   "keywords": (list, False)}
+API_FIELD_KEYS = {"results", "url", "title", "text", "published", "next", "identifier", "type", "total"}
 API_REQUIRED = ("results", "url", "title", "published")
+PAGING_KEYS = {"mode": str, "param": str, "first": int, "size_param": str, "size": int}
+PAGING_MODES = {"api": ("next", "page", "offset", "none"), "listing": ("next", "index", "query", "none")}
+WINDOW_KEYS = {"start_param": str, "end_param": str, "format": str, "days": int, "start": str,
+               "cap": int, "overlap_days": int}
+SELECTOR_KEYS = {"item", "item_date", "item_title", "next", "title", "date", "text", "pdf"}
+CONTENT_MODES = ("full", "snippet")
 
 
 class SourcesError(Exception):
@@ -45,6 +63,57 @@ def _check_type(value, expected, where: str) -> None:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if not ok:
         raise SourcesError(f"{where}: expected {expected.__name__}, got {value!r}")
+
+
+def _check_table(table: dict, allowed: dict, where: str) -> None:
+    for key, value in table.items():
+        if key not in allowed:
+            raise SourcesError(f"{where}.{key}': unknown")
+        _check_type(value, allowed[key], f"{where}.{key}'")
+
+
+def _check_source(entry: dict, label: str) -> None:
+    kind = entry["kind"]
+    if kind == "api":
+        fields = entry.get("fields")
+        if fields is None:
+            raise SourcesError(f"{label}: missing required field 'fields' for an api source")
+        _check_table(fields, dict.fromkeys(API_FIELD_KEYS, str), f"{label}: field 'fields")
+        for key in API_REQUIRED:
+            if key not in fields:
+                raise SourcesError(f"{label}: missing required field 'fields.{key}'")
+    if kind == "listing":
+        selectors = entry.get("selectors")
+        if selectors is None or "item" not in selectors:
+            raise SourcesError(f"{label}: missing required field 'selectors.item' for a listing source")
+    if "selectors" in entry:
+        _check_table(entry["selectors"], dict.fromkeys(SELECTOR_KEYS, str), f"{label}: field 'selectors")
+    if "paging" in entry:
+        _check_table(entry["paging"], PAGING_KEYS, f"{label}: field 'paging")
+        mode = entry["paging"].get("mode", "none")
+        modes = PAGING_MODES.get(kind, ("none",))
+        if mode not in modes:
+            raise SourcesError(f"{label}: field 'paging.mode': {mode!r} is not one of {', '.join(modes)}")
+    if "window" in entry:
+        _check_table(entry["window"], WINDOW_KEYS, f"{label}: field 'window")
+        for key in ("start_param", "end_param", "days", "start"):
+            if key not in entry["window"]:
+                raise SourcesError(f"{label}: missing required field 'window.{key}'")
+    if entry.get("content", "full") not in CONTENT_MODES:
+        raise SourcesError(f"{label}: field 'content': use one of {', '.join(CONTENT_MODES)}")
+    for index, word in enumerate(entry.get("keywords", [])):
+        _check_type(word, str, f"{label}: field 'keywords[{index}]'")
+    if "url_pattern" in entry:
+        try:
+            re.compile(entry["url_pattern"])
+        except re.error as exc:
+            raise SourcesError(f"{label}: field 'url_pattern': not a regular expression: {exc}") from None
+    if "timezone" in entry:
+        from zoneinfo import ZoneInfo
+        try:
+            ZoneInfo(entry["timezone"])
+        except (KeyError, ValueError):
+            raise SourcesError(f"{label}: field 'timezone': unknown time zone {entry['timezone']!r}") from None
 
 
 def load_sources(path: str | Path | None = None) -> dict:
@@ -85,17 +154,13 @@ def load_sources(path: str | Path | None = None) -> dict:
             raise SourcesError(f"{label}: field 'kind': {entry['kind']!r} is not one of {', '.join(KINDS)}")
         if not entry["url"].startswith(("http://", "https://")):
             raise SourcesError(f"{label}: field 'url': must be an http(s) URL")
-        if entry["kind"] == "api":
-            fields = entry.get("fields")
-            if fields is None:
-                raise SourcesError(f"{label}: missing required field 'fields' for an api source")
-            for key, value in fields.items():
-                if key not in API_FIELD_KEYS:
-                    raise SourcesError(f"{label}: field 'fields.{key}': unknown")
-                _check_type(value, str, f"{label}: field 'fields.{key}'")
-            for key in API_REQUIRED:
-                if key not in fields:
-                    raise SourcesError(f"{label}: missing required field 'fields.{key}'")
-        sources.append({"delay": defaults.get("delay", 1.0), "timezone": "UTC",
-                        "enabled": True, "max_pages": 5, **entry})
+        _check_source(entry, label)
+        if "spider" in entry:
+            from crawler.spiders import registry
+            if entry["spider"] not in registry.SUBCLASSES:
+                raise SourcesError(f"{label}: field 'spider': {entry['spider']!r} is not one of "
+                                   f"{', '.join(sorted(registry.SUBCLASSES))}")
+        sources.append({"delay": defaults.get("delay", 1.0), "timezone": "UTC", "enabled": True,
+                        "max_pages": 5, "content": "full", "relevance": True, "keywords": [],
+                        "default_keywords": defaults.get("keywords", []), **entry})
     return {"defaults": defaults, "sources": sources, "path": str(path)}

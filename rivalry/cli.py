@@ -69,30 +69,52 @@ def _select_sources(sources_file, only):
     return config, sources
 
 
-def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose):
-    """Run the crawler; returns its per-source report."""
+def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose, since=None):
+    """Run the crawler; returns its per-source report (with 'error' and 'canary' per source)."""
+    from crawler.extract import to_utc_iso
     from crawler.run import run_crawl
 
     if replay and not Path(replay).exists():
         raise FileNotFoundError(f"{replay}: replay archive not found")
+    if since and not to_utc_iso(since):
+        raise click.ClickException(f"--since {since!r} is not a date (YYYY-MM-DD)")
     config, sources = _select_sources(sources_file, only)
     db = store.open_db(db_path)  # create/upgrade before Scrapy opens it
     db.close()
-    return run_crawl(db_path, sources, defaults=config["defaults"], replay=replay,
-                     archive_dir=archive, refresh=refresh, log_level="INFO" if verbose else None)
+    # A live line per source on stderr (every few seconds) unless Scrapy's own log is shown.
+    progress = 0 if verbose else float(os.environ.get("RIVALRY_PROGRESS_INTERVAL", "5"))
+    return run_crawl(db_path, sources, defaults=config["defaults"], replay=replay, archive_dir=archive,
+                     refresh=refresh, since=since, log_level="INFO" if verbose else None,
+                     progress=progress)
+
+
+def _crawl_problems(report: dict) -> tuple[dict, dict]:
+    """(failed sources -> reason, flagged sources -> canary) from a crawl report."""
+    errors = {sid: r["error"] for sid, r in report.items() if r.get("error")}
+    canaries = {sid: r["canary"] for sid, r in report.items() if r.get("canary")}
+    return errors, canaries
 
 
 def _print_crawl_report(report: dict) -> None:
-    click.echo(f"{'source':<20} {'requests':>8} {'new':>5} {'changed':>7} {'known':>5} {'no date':>7}  problem")
+    click.echo(f"{'source':<20} {'requests':>8} {'seen':>5} {'new':>5} {'changed':>7} {'known':>5} "
+               f"{'off-topic':>9} {'no date':>7}  problem")
     for source_id, r in sorted(report.items()):
-        click.echo(f"{source_id:<20} {r['requests']:>8} {r['new']:>5} {r['changed']:>7} "
-                   f"{r['skipped_known'] + r['unchanged']:>5} {r['no_date']:>7}  {r['error'] or '-'}")
+        known = r["skipped_known"] + r["unchanged"] + (r.get("not_modified") and 0)
+        problem = r["error"] or (f"CANARY: {r['canary']}" if r.get("canary") else None)
+        if not problem and r.get("not_modified"):
+            problem = "not modified (304)"
+        if not problem and r.get("notes"):
+            problem = "note: " + "; ".join(r["notes"])
+        click.echo(f"{source_id:<20} {r['requests']:>8} {r.get('entries', 0):>5} {r['new']:>5} "
+                   f"{r['changed']:>7} {known:>5} {r.get('irrelevant', 0):>9} {r['no_date']:>7}  "
+                   f"{problem or '-'}")
 
 
 def crawl_options(func):
     for option in reversed([
         click.option("--source", "only", multiple=True, metavar="ID", help="Crawl only this source (repeatable)."),
-        click.option("--refresh", is_flag=True, help="Fetch articles again even if stored."),
+        click.option("--since", metavar="DATE", help="Only items published on or after DATE (YYYY-MM-DD)."),
+        click.option("--refresh", is_flag=True, help="Fetch articles again even if stored (no conditional GET)."),
         click.option("--archive", type=click.Path(file_okay=False), help="Write every response to a WARC file in DIR."),
         click.option("--replay", type=click.Path(), help="Replay responses from a WARC file (or a folder of them); no network."),
         click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log."),
@@ -106,20 +128,23 @@ def crawl_options(func):
 @sources_option
 @crawl_options
 @one_line_errors
-def crawl(db, sources_file, only, refresh, archive, replay, verbose):
+def crawl(db, sources_file, only, since, refresh, archive, replay, verbose):
     """Collect new documents from the configured sources."""
     database = store.open_db(db)
     run_id = store.start_run(database, "crawl")
     try:
-        report = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay, verbose)
+        report = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay, verbose, since)
     except BaseException as exc:
         store.finish_run(database, run_id, "failed", errors={"crawl": str(exc)})
         raise
-    errors = {sid: r["error"] for sid, r in report.items() if r["error"]}
-    store.finish_run(database, run_id, "failed" if errors else "ok", {"crawl": report}, errors)
+    errors, canaries = _crawl_problems(report)
+    flagged = {**{sid: f"canary: {c}" for sid, c in canaries.items()}, **errors}
+    store.finish_run(database, run_id, "failed" if errors else "flagged" if canaries else "ok",
+                     {"crawl": report}, flagged)
     _print_crawl_report(report)
-    if errors:
-        raise click.ClickException(f"{len(errors)} source(s) failed: {', '.join(sorted(errors))}")
+    if flagged:
+        raise click.ClickException(f"{len(errors)} source(s) failed, {len(canaries)} flagged: "
+                                   f"{', '.join(sorted(flagged))}")
 
 
 def _tag(database, retag):
@@ -175,27 +200,33 @@ def build(db, out):
 @crawl_options
 @click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True)
 @one_line_errors
-def nightly(db, sources_file, only, refresh, archive, replay, verbose, out):
-    """Crawl, tag and build in order, recorded as one run. Exits non-zero if a source failed."""
+def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, out):
+    """Crawl, tag and build in order, recorded as one run. Exits non-zero if a source failed
+    or was flagged by the canary (it suddenly yields nothing, or pages without date or text)."""
     database = store.open_db(db)
     run_id = store.start_run(database, "nightly")
-    counts, errors = {}, {}
+    counts, errors, canaries = {}, {}, {}
     try:
-        counts["crawl"] = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay, verbose)
-        errors.update({sid: r["error"] for sid, r in counts["crawl"].items() if r["error"]})
+        counts["crawl"] = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay,
+                                 verbose, since)
+        crawl_errors, canaries = _crawl_problems(counts["crawl"])
+        errors.update(crawl_errors)
+        errors.update({sid: f"canary: {c}" for sid, c in canaries.items() if sid not in errors})
         counts["tag"] = _tag(database, False)
         counts["build"] = _build(database, out)
     except BaseException as exc:
         errors["nightly"] = str(exc)
         store.finish_run(database, run_id, "failed", counts, errors)
         raise
-    store.finish_run(database, run_id, "failed" if errors else "ok", counts, errors)
+    failed = set(errors) - set(canaries)
+    store.finish_run(database, run_id, "failed" if failed else "flagged" if errors else "ok", counts, errors)
     _print_crawl_report(counts["crawl"])
     click.echo("tag:   " + " ".join(f"{k}={v}" for k, v in counts["tag"].items()))
     click.echo("build: " + " ".join(f"{k}={v}" for k, v in counts["build"].items()))
     click.echo(f"database: {store.db_path(db)}\nsite:     {out}/index.html  (browse: rivalry serve --dir {out})")
     if errors:
-        raise click.ClickException(f"{len(errors)} source(s) failed: {', '.join(sorted(errors))}")
+        raise click.ClickException(f"{len(failed)} source(s) failed, {len(canaries)} flagged by the canary: "
+                                   f"{', '.join(sorted(errors))}")
 
 
 # --- an analyst's own material ------------------------------------------------------------------
@@ -347,33 +378,35 @@ def snapshot(db, out):
 @sources_option
 @one_line_errors
 def sources(db, sources_file):
-    """List configured sources with their kind, documents, last success and last error."""
+    """List configured sources with their kind, last success, items and last error."""
     from crawler.sources import load_sources
 
     config = load_sources(sources_file)
     path = store.db_path(db)
     conn = store.open_readonly(path) if path.exists() else None
-    last_ok, last_error, docs = {}, {}, {}
+    health, docs = {}, {}
     if conn is not None:
         docs = dict(conn.execute("SELECT source_id, count(*) FROM documents GROUP BY source_id"))
-        for started, counts, errors in conn.execute(
-                "SELECT started, counts, errors FROM runs WHERE command IN ('crawl', 'nightly') "
-                "AND finished IS NOT NULL ORDER BY id"):
-            for source_id, summary in (json.loads(counts or "{}").get("crawl") or {}).items():
-                if summary.get("error"):
-                    last_error[source_id] = f"{started[:16]} {summary['error']}"
-                else:
-                    last_ok[source_id] = started[:16]
-    rows = [(s["id"], s["kind"], docs.get(s["id"], 0), last_ok.get(s["id"], "never"),
-             last_error.get(s["id"], "-")) for s in config["sources"]]
-    _print_rows(["source", "kind", "documents", "last success", "last error"], rows, None)
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'source_health'").fetchone():
+            health = {row[0]: row[1:] for row in conn.execute(
+                "SELECT source_id, last_success, last_items, last_error_at, last_error, canary "
+                "FROM source_health")}
+    rows = []
+    for s in config["sources"]:
+        ok, items, error_at, error, flag = health.get(s["id"], (None, None, None, None, None))
+        last_error = f"{error_at[:16]} {error}" if error else "-"
+        rows.append((s["id"], s["kind"] + (f"/{s['spider']}" if s.get("spider") else ""),
+                     docs.get(s["id"], 0), (ok or "never")[:16], "-" if items is None else items,
+                     last_error, f"CANARY: {flag}" if flag else "-"))
+    _print_rows(["source", "kind", "documents", "last success", "last items", "last error", "health"],
+                rows, None)
 
 
 @cli.command()
 @db_option
 @one_line_errors
 def status(db):
-    """Counts per table and the latest runs."""
+    """Counts per table, the latest runs, and sources the canary flags."""
     conn = store.open_readonly(db)
     tables = ["sources", "documents", "entities", "mentions", "events", "runs"]
     counts = [(t, conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]) for t in tables]
@@ -382,6 +415,15 @@ def status(db):
     runs = conn.execute("SELECT id, command, started, finished, status, errors FROM runs "
                         "ORDER BY id DESC LIMIT 10").fetchall()
     _print_rows(["run", "command", "started", "finished", "status", "errors"], runs, None)
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'source_health'").fetchone():
+        flagged = conn.execute("SELECT source_id, last_run, canary FROM source_health "
+                               "WHERE canary IS NOT NULL ORDER BY source_id").fetchall()
+        click.echo()
+        if flagged:
+            click.echo(f"FLAGGED SOURCES ({len(flagged)}): the canary says these look broken")
+            _print_rows(["source", "last crawl", "canary"], flagged, None)
+        else:
+            click.echo("sources: none flagged by the canary")
 
 
 @cli.command()

@@ -1,20 +1,35 @@
-"""What every source spider shares: its source config, the store lookup for URLs already
-fetched, and turning an article page into a document item."""
+"""What every source spider shares: its source config, requests that report why they failed,
+the store lookup for URLs already fetched, hostile-response checks, and turning an article page
+(or a PDF) into a document item."""
 
 from __future__ import annotations
 
 import sqlite3
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.extract import extract_article
+from crawler import checks, relevance
+from crawler.extract import extract_article, to_utc_iso
+from crawler.pdf import is_pdf, pdf_text
 from crawler.urls import canonical_url
+
+# Exception class name -> the reason recorded for the source (Scrapy 2.13+ and Twisted names).
+ERROR_REASONS = {
+    "CannotResolveHostError": "DNS lookup failed", "DNSLookupError": "DNS lookup failed",
+    "DownloadTimeoutError": "timeout", "TimeoutError": "timeout", "TCPTimedOutError": "timeout",
+    "DownloadConnectionRefusedError": "connection refused", "ConnectionRefusedError": "connection refused",
+    "DownloadCancelledError": "oversize body", "ResponseNeverReceived": "connection failed",
+    "ResponseDataLossError": "truncated response", "DownloadFailedError": "download failed",
+}
 
 
 class SourceSpider(scrapy.Spider):
     """A spider for one configured source (``source`` is a dict from sources.toml)."""
 
-    def __init__(self, source: dict | str | None = None, refresh: bool = False, **kwargs):
+    def __init__(self, source: dict | str | None = None, refresh: bool = False,
+                 since: str | None = None, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(source, dict):  # `scrapy crawl feed -a source=whitehouse` in crawler/
             from crawler.sources import load_sources
@@ -24,8 +39,10 @@ class SourceSpider(scrapy.Spider):
             source = matches[0]
         self.source = source
         self.refresh = refresh in (True, "1", "true", "yes")
-        self.download_delay = source.get("delay", 1.0)
+        self.since = to_utc_iso(since) if since else None
+        self.tz = source.get("timezone", "UTC")
         self._known: set[str] | None = None
+        self.db_path = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -33,33 +50,155 @@ class SourceSpider(scrapy.Spider):
         spider.db_path = crawler.settings.get("RIVALRY_DB")
         return spider
 
+    # --- requests and their failures ------------------------------------------------------
+
+    def request(self, url, callback, *, index=False, conditional=False, end_ok=False, **cb_kwargs):
+        """A request whose failure is recorded with a reason. ``index``: a feed, listing or API
+        page, whose failure fails the source; ``conditional``: send the stored ETag/Last-Modified;
+        ``end_ok``: a 404 here is the end of the paging, not a failure."""
+        meta = {"rivalry_index": index, "rivalry_end_ok": end_ok}
+        if conditional and not self.refresh:
+            meta["rivalry_conditional"] = True
+            meta["handle_httpstatus_list"] = [304]
+        return scrapy.Request(url, callback=callback, errback=self.on_error, meta=meta,
+                              cb_kwargs=cb_kwargs, dont_filter=index)
+
+    def record(self, kind: str, reason: str, url: str | None = None) -> None:
+        """kind 'fail' fails the source; 'note' is shown but does not."""
+        stats = self.crawler.stats
+        stats.inc_value(f"rivalry/{kind}/{reason}")
+        if url:
+            stats.set_value(f"rivalry/{kind}_url/{reason}", url)
+
+    def on_error(self, failure):
+        request = failure.request
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+            if request.meta.get("rivalry_end_ok") and failure.value.response.status == 404:
+                return  # ran past the last page
+        elif failure.check(IgnoreRequest):
+            return  # robots.txt said no (or a middleware gave up and said why): not a failure here
+        else:
+            reason = ERROR_REASONS.get(type(failure.value).__name__, type(failure.value).__name__)
+        if request.meta.get("rivalry_index"):
+            self.record("fail", reason, request.url)
+        else:
+            self.record("note", f"article {reason}", request.url)
+            self.crawler.stats.inc_value("rivalry/article_errors")
+
+    def index_fail(self, reason: str, response) -> None:
+        self.record("fail", reason, response.url)
+
+    # --- responses ----------------------------------------------------------------------------
+
+    def not_modified(self, response) -> bool:
+        """A 304 to a conditional request: nothing new since last time."""
+        if response.status == 304:
+            self.crawler.stats.inc_value("rivalry/not_modified")
+            return True
+        return False
+
+    def text_of(self, response) -> str:
+        """The body as text, repairing a declared charset that lies (recorded as a note)."""
+        declared = checks.declared_charset(
+            response.headers.get("Content-Type", b"").decode("latin-1"), response.body)
+        text, note = checks.decode_body(response.body, declared)
+        if note:
+            self.record("note", note, response.url)
+        return text
+
+    def is_bot_check(self, response, text: str) -> bool:
+        if checks.is_bot_check(response.status, text):
+            self.record("fail", "bot-check page", response.url)  # never stored as a document
+            return True
+        return False
+
     def is_known(self, url: str) -> bool:
         """Already stored? Then an incremental crawl does not fetch it again."""
         if self.refresh or not self.db_path:
             return False
         if self._known is None:
+            self._known = set()
             try:
                 conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
-                rows = conn.execute("SELECT canonical_url FROM documents WHERE source_id = ?",
-                                    [self.source["id"]]).fetchall()
+                # Every source's documents: the same item reached by another route is known too.
+                self._known = {row[0] for row in conn.execute("SELECT canonical_url FROM documents")}
                 conn.close()
             except sqlite3.Error:
-                rows = []  # no store yet: nothing is known
-            self._known = {row[0] for row in rows}
+                pass  # no store yet: nothing is known
         return canonical_url(url) in self._known
 
-    def parse_article(self, response, published_at=None, date_source=None, feed_title=None):
-        """Article page -> document item; text and date from the page, feed values as fallback."""
-        html = response.text
-        found = extract_article(html, response.url, known_date=published_at,
-                                known_date_source=date_source, tz=self.source.get("timezone", "UTC"))
-        yield {
-            "source_id": self.source["id"],
-            "url": response.url,
-            "canonical_url": canonical_url(response.url),
-            "title": found.title or feed_title,
-            "text": found.text,
-            "published_at": found.published_at,
-            "date_source": found.date_source,
-            "language": self.source.get("language"),
+    def too_old(self, published_at: str | None) -> bool:
+        """Older than --since (an undated item is never too old: it is kept and flagged)."""
+        return bool(self.since and published_at and published_at < self.since)
+
+    def follow_article(self, response, url: str, **kw):
+        """Request an article unless it is stored already; counts every entry seen."""
+        stats = self.crawler.stats
+        stats.inc_value("rivalry/entries")
+        if self.is_known(url):
+            stats.inc_value("rivalry/skipped_known")
+            return None
+        if self.too_old(kw.get("published_at")):
+            stats.inc_value("rivalry/skipped_old")
+            return None
+        return self.request(response.urljoin(url), self.parse_article, **kw)
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def make_item(self, *, url, title, text, published_at, date_source, extra=None) -> dict:
+        src = self.source
+        item = {
+            "source_id": src["id"], "url": url, "canonical_url": canonical_url(url),
+            "title": (title or "").strip() or None, "text": text, "published_at": published_at,
+            "date_source": date_source if published_at else None,
+            "language": src.get("language"), "status": "ok",
         }
+        if extra:
+            import json
+            item["extra"] = json.dumps(extra, sort_keys=True)
+        if src.get("relevance", True) and not relevance.is_relevant(
+                title, text, src.get("keywords", ()), src.get("default_keywords", ())):
+            item["status"] = "irrelevant"
+        return item
+
+    def parse_article(self, response, published_at=None, date_source=None, feed_title=None,
+                      feed_text=None):
+        """Article page (or PDF) -> document item; page values first, listing/feed values as fallback."""
+        if is_pdf(response.body, response.headers.get("Content-Type", b"").decode("latin-1")):
+            yield from self.parse_pdf(response, published_at, date_source, feed_title)
+            return
+        html = self.text_of(response)
+        if self.is_bot_check(response, html):
+            return
+        found = extract_article(html, response.url, known_date=published_at,
+                                known_date_source=date_source, tz=self.tz,
+                                selectors=self.source.get("selectors"))
+        if self.too_old(found.published_at):
+            self.crawler.stats.inc_value("rivalry/skipped_old")
+            return
+        yield self.make_item(url=response.url, title=found.title or feed_title,
+                             text=found.text or feed_text, published_at=found.published_at,
+                             date_source=found.date_source)
+        if self.source.get("follow_pdfs"):
+            # A linked report inherits the linking page's date (a PDF's own dates are unreliable).
+            css = (self.source.get("selectors") or {}).get("pdf", 'a[href$=".pdf"]')
+            for link in scrapy.Selector(text=html).css(css):
+                href = link.attrib.get("href", "")
+                if not href or href.startswith(("javascript:", "mailto:", "data:")):
+                    continue
+                request = self.follow_article(response, href, published_at=found.published_at,
+                                              date_source=found.date_source,
+                                              feed_title=" ".join(link.css("::text").getall()).strip() or None)
+                if request is not None:
+                    yield request
+
+    def parse_pdf(self, response, published_at, date_source, fallback_title):
+        title, text = pdf_text(response.body)
+        if text is None:
+            self.record("note", "unreadable PDF", response.url)
+        self.crawler.stats.inc_value("rivalry/pdfs")
+        yield self.make_item(url=response.url, title=title or fallback_title, text=text,
+                             published_at=published_at, date_source=date_source,
+                             extra={"format": "pdf"})
+
