@@ -48,6 +48,24 @@ def one_line_errors(func):
     return wrapper
 
 
+class BusyError(click.ClickException):
+    exit_code = 75  # rivalry.lock.EXIT_BUSY: cron and scripts can tell "busy" from "failed"
+
+
+def writes_database(func):
+    """Hold the database's writer lock for the whole command; a second writer exits at once."""
+    from rivalry.lock import Busy, exclusive
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            with exclusive(store.db_path(kwargs.get("db")), func.__name__):
+                return func(*args, **kwargs)
+        except Busy as exc:
+            raise BusyError(str(exc)) from None
+    return wrapper
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ai-rivalry-tracker")
 def cli():
@@ -128,6 +146,7 @@ def crawl_options(func):
 @sources_option
 @crawl_options
 @one_line_errors
+@writes_database
 def crawl(db, sources_file, only, since, refresh, archive, replay, verbose):
     """Collect new documents from the configured sources."""
     database = store.open_db(db)
@@ -157,6 +176,7 @@ def _tag(database, retag):
 @db_option
 @click.option("--retag", is_flag=True, help="Tag every document again, not only new or outdated ones.")
 @one_line_errors
+@writes_database
 def tag(db, retag):
     """Tag entities and events in documents not yet tagged by this pipeline version."""
     database = store.open_db(db)
@@ -181,6 +201,7 @@ def _build(database, out):
 @click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True,
               help="Folder for the generated site.")
 @one_line_errors
+@writes_database
 def build(db, out):
     """Generate the static site from the database."""
     database = store.open_db(db, create=False)
@@ -200,6 +221,7 @@ def build(db, out):
 @crawl_options
 @click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True)
 @one_line_errors
+@writes_database
 def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, out):
     """Crawl, tag and build in order, recorded as one run. Exits non-zero if a source failed
     or was flagged by the canary (it suddenly yields nothing, or pages without date or text)."""
@@ -236,6 +258,7 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--date", "date", help="Publication date for files that carry none (YYYY-MM-DD).")
 @one_line_errors
+@writes_database
 def ingest(db, paths, date):
     """Add local HTML or text files as documents of the 'manual' source."""
     from crawler.extract import extract_article, to_utc_iso
