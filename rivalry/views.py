@@ -7,13 +7,28 @@ from __future__ import annotations
 import sqlite_utils
 
 VIEWS = {
+    # One row per story: the same real-world action reported by many documents, once.
+    "story_timeline": """
+SELECT s.last_date AS date, s.first_date, s.action, s.actor_id, actor.name AS actor,
+       actor.country AS actor_country, s.target_id, target.name AS target,
+       target.country AS target_country, s.object_id, object.name AS object, s.title, s.summary,
+       s.event_count AS events, s.document_count AS sources,
+       (SELECT group_concat(source_id, ' ') FROM (
+            SELECT DISTINCT d.source_id FROM events e JOIN documents d ON d.id = e.document_id
+            WHERE e.story_id = s.id ORDER BY d.source_id)) AS source_ids,
+       primary_doc.url AS primary_url, s.key, s.key_kind, s.id AS story_id
+FROM stories s
+LEFT JOIN entities actor ON actor.id = s.actor_id
+LEFT JOIN entities target ON target.id = s.target_id
+LEFT JOIN entities object ON object.id = s.object_id
+LEFT JOIN documents primary_doc ON primary_doc.id = s.primary_document_id""",
     # One row per event, with names instead of ids and the primary source.
     "timeline": """
 SELECT e.event_date AS date, e.action, e.actor_id, actor.name AS actor, actor.country AS actor_country,
        e.target_id, target.name AS target, target.country AS target_country,
        e.object_id, object.name AS object, e.modality, e.status, e.evidence,
        d.title AS document_title, d.url AS document_url, d.source_id, d.published_at,
-       e.id AS event_id, e.document_id
+       e.id AS event_id, e.document_id, e.story_id
 FROM events e
 JOIN documents d ON d.id = e.document_id
 LEFT JOIN entities actor ON actor.id = e.actor_id

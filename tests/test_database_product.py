@@ -46,7 +46,22 @@ def filled(db_file, db):
              "event_date": "2025-10-09", "evidence": "y", "evidence_start": 0, "evidence_end": 1,
              "pipeline_version": "t"},
         ])
+        db["stories"].insert({"id": "s1", "key": "bis|license_action|nvidia|2025-04-15", "key_kind": "window",
+                              "action": "license_action", "actor_id": "us-bis", "target_id": "nvidia",
+                              "object_id": "h20", "first_date": "2025-04-15", "last_date": "2025-04-15",
+                              "title": "Commerce requires H20 licence", "primary_document_id": us,
+                              "event_count": 1, "document_count": 1})
+        db["events"].update("e1", {"story_id": "s1"})
     return db_file
+
+
+def test_story_timeline_lists_each_story_once_with_its_sources(filled):
+    conn = sqlite3.connect(filled)
+    rows = conn.execute("SELECT date, actor, action, target, object, sources, source_ids, primary_url "
+                        "FROM story_timeline").fetchall()
+    assert rows == [("2025-04-15", "Bureau of Industry and Security", "license_action", "Nvidia", "H20",
+                     1, "commerce", "https://www.commerce.gov/news/h20")]
+    assert conn.execute("SELECT story_id FROM timeline WHERE event_id = 'e1'").fetchone() == ("s1",)
 
 
 def test_views_answer_the_common_questions(filled):
