@@ -24,6 +24,7 @@ META_DATE_SELECTORS = (
     'meta[name="dcterms.date"]::attr(content)',
     'meta[name="DC.date.issued"]::attr(content)',
     'meta[name="publishdate"]::attr(content)',
+    'meta[name="PubDate"]::attr(content)',          # Chinese government CMSs (MFA, MOFCOM)
     'time[datetime]::attr(datetime)',
 )
 URL_DATE = re.compile(r"(?:/|t)(20\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
@@ -42,7 +43,9 @@ def to_utc_iso(value: str | datetime | None, default_tz: str = "UTC") -> str | N
     if value is None or value == "":
         return None
     try:
-        moment = value if isinstance(value, datetime) else dateutil_parser.parse(str(value))
+        # Listings wrap dates in brackets ("[2025-02-04]", MOFCOM) or label them ("Date: ...").
+        text = str(value).strip().strip("[]()").strip() if not isinstance(value, datetime) else value
+        moment = value if isinstance(value, datetime) else dateutil_parser.parse(text)
     except (ValueError, OverflowError):
         return None
     if moment.tzinfo is None:

@@ -48,7 +48,7 @@ API_REQUIRED = ("results", "url", "title", "published")
 PAGING_KEYS = {"mode": str, "param": str, "first": int, "size_param": str, "size": int}
 PAGING_MODES = {"api": ("next", "page", "offset", "none"), "listing": ("next", "index", "query", "none")}
 WINDOW_KEYS = {"start_param": str, "end_param": str, "format": str, "days": int, "start": str,
-               "cap": int, "overlap_days": int}
+               "end": str, "cap": int, "overlap_days": int}
 SELECTOR_KEYS = {"item", "item_date", "item_title", "next", "title", "date", "text", "pdf"}
 CONTENT_MODES = ("full", "snippet")
 
@@ -99,6 +99,10 @@ def _check_source(entry: dict, label: str) -> None:
         for key in ("start_param", "end_param", "days", "start"):
             if key not in entry["window"]:
                 raise SourcesError(f"{label}: missing required field 'window.{key}'")
+        for key in ("start", "end"):
+            value = entry["window"].get(key)
+            if value and not re.fullmatch(r"\d{4}-\d\d-\d\d|-\d+d", value):
+                raise SourcesError(f"{label}: field 'window.{key}': use YYYY-MM-DD or -Nd (N days ago)")
     if entry.get("content", "full") not in CONTENT_MODES:
         raise SourcesError(f"{label}: field 'content': use one of {', '.join(CONTENT_MODES)}")
     for index, word in enumerate(entry.get("keywords", [])):

@@ -83,8 +83,12 @@ class ApiSpider(SourceSpider):
     def window_span(self) -> tuple[date, date]:
         """From the configured start (or --since, or shortly before the newest stored item) to today."""
         spec = self.source["window"]
-        start = date.fromisoformat(spec["start"])
-        end = date.fromisoformat(spec["end"]) if spec.get("end") else datetime.now(timezone.utc).date()
+        today = datetime.now(timezone.utc).date()
+        if spec["start"].startswith("-") and spec["start"].endswith("d"):  # "-84d": APIs that forget (GDELT)
+            start = today - timedelta(days=int(spec["start"][1:-1]))
+        else:
+            start = date.fromisoformat(spec["start"])
+        end = date.fromisoformat(spec["end"]) if spec.get("end") else today
         if self.since:
             start = max(start, date.fromisoformat(self.since[:10]))
         newest = None if self.refresh else self.newest_stored()
