@@ -345,6 +345,8 @@ class Extractor:
         for ent in sent.ents:
             if ent.label_ != "DATE":
                 continue
+            if _NUMBERED_OF.search(sent.doc.text[max(0, ent.start_char - 24):ent.start_char]):
+                continue  # "Announcement No. 61 of 2025": part of a name, not a date
             resolved = dates.resolve(ent.text, base_iso, future)
             if resolved is None:
                 continue
@@ -459,6 +461,8 @@ def _nearest(sent: Span, trig: Span, by_token, *, before: bool, avoid=None, skip
             return lk.entity_id
     return None
 
+
+_NUMBERED_OF = re.compile(r"\bNo\.?\s*\d+\s+of\s+(?:the\s+)?$", re.I)
 
 _MAGNITUDE_NOUNS = {"entity", "entities", "company", "companies", "firm", "firms", "organization",
                     "organizations", "individual", "individuals", "person", "persons", "people",

@@ -21,7 +21,7 @@ from .clean import BOILERPLATE_PATH, non_english_reason, prepare
 from .gazetteer import GAZETTEER_PATH, load_gazetteer
 
 # Bump when a change in the code changes what the tagger writes for the same input.
-CODE_VERSION = "3"
+CODE_VERSION = "4"
 
 
 def _model_tag() -> str:
@@ -119,14 +119,54 @@ def _write(db, doc_id: str, version: str, *, result=None, reason: str | None = N
         }, pk="document_id")
 
 
+_WORKER: dict = {}
+
+
+def _worker_init(gaz_path: str, act_path: str, version: str) -> None:
+    """Load the pipeline once per worker process (inherited as is when the process forks)."""
+    if _WORKER.get("key") == (gaz_path, act_path, version):
+        return
+    from .extract import Extractor
+    from .pipeline import load_nlp
+
+    nlp = load_nlp(gaz_path, act_path)
+    _WORKER.update(key=(gaz_path, act_path, version), nlp=nlp, extractor=Extractor(
+        nlp, load_gazetteer(gaz_path), load_taxonomy(act_path), version))
+
+
+def _work(docs: list[dict], batch_size: int) -> list[tuple[str, str | None, object]]:
+    """Tag a batch in a worker: [(doc id, skip reason, Result | None)] in order."""
+    nlp, extractor = _WORKER["nlp"], _WORKER["extractor"]
+    out: list = [None] * len(docs)
+    todo = []
+    for i, doc in enumerate(docs):
+        reason = _skip_reason(doc)
+        if reason:
+            out[i] = (doc["id"], reason, None)
+        else:
+            todo.append((i, doc, prepare(doc["text"])))
+    texts = ((p.text, (i, doc, p)) for i, doc, p in todo)
+    for parsed, (i, doc, prepared) in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
+        result = extractor.extract(parsed, document_id=doc["id"],
+                                   published_at=doc["published_at"],
+                                   offset=prepared.to_original)
+        out[i] = (doc["id"], None, result)
+    return out
+
+
 def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
                   progress: Callable[[int], None] | None = None,
                   gazetteer_path: str | Path | None = None,
-                  actions_path: str | Path | None = None, nlp=None) -> dict:
+                  actions_path: str | Path | None = None, nlp=None,
+                  workers: int = 1, stories: bool = True) -> dict:
     """Tag every document not yet tagged by this pipeline version (all if `retag`).
 
     Returns counts: documents tagged / skipped, mentions, events, entities (gazetteer rows
-    upserted + new model entities). `progress(n)` is called after each document.
+    upserted + new model entities), and the story clustering's counts. `progress(n)` is called
+    after each document. `workers` > 1 tags in that many processes; documents stream through
+    in bounded windows either way, so memory does not grow with the corpus. Writes happen in
+    this process only (one SQLite writer). `stories`: recluster stories and responses when
+    anything was (re)tagged.
     """
     from .extract import Extractor
     from .pipeline import load_nlp
@@ -137,34 +177,89 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
     entities = load_gazetteer(gaz_path)
     counts = {"tagged": 0, "skipped": 0, "mentions": 0, "events": 0,
               "entities": upsert_gazetteer(db, entities), "new_entities": 0}
-    nlp = nlp or load_nlp(gaz_path, act_path)
-    extractor = Extractor(nlp, entities, load_taxonomy(act_path), version)
 
-    def texts() -> Iterator[tuple[str, dict]]:
-        for doc in _pending(db, retag, version):
-            reason = _skip_reason(doc)
-            if reason:
-                _write(db, doc["id"], version, reason=reason)
-                counts["skipped"] += 1
-                if progress:
-                    progress(1)
-                continue
-            prepared = prepare(doc["text"])  # mojibake repaired, boilerplate blanked
-            doc["text"] = None  # the pipeline holds the prepared copy; free the original
-            yield prepared.text, (doc, prepared)
-
-    for parsed, (doc, prepared) in nlp.pipe(texts(), as_tuples=True, batch_size=batch_size):
-        result = extractor.extract(parsed, document_id=doc["id"],
-                                   published_at=doc["published_at"],
-                                   offset=prepared.to_original)
-        known = {r[0] for r in db.execute(
-            "SELECT id FROM entities WHERE id IN (%s)" % ",".join("?" * len(result.new_entities)),
-            list(result.new_entities))} if result.new_entities else set()
-        _write(db, doc["id"], version, result=result)
-        counts["tagged"] += 1
-        counts["mentions"] += len(result.mentions)
-        counts["events"] += len(result.events)
-        counts["new_entities"] += len(set(result.new_entities) - known)
+    def record(doc_id, result=None, reason=None) -> None:
+        if result is None:
+            _write(db, doc_id, version, reason=reason)
+            counts["skipped"] += 1
+        else:
+            known = {r[0] for r in db.execute(
+                "SELECT id FROM entities WHERE id IN (%s)" % ",".join(
+                    "?" * len(result.new_entities)),
+                list(result.new_entities))} if result.new_entities else set()
+            _write(db, doc_id, version, result=result)
+            counts["tagged"] += 1
+            counts["mentions"] += len(result.mentions)
+            counts["events"] += len(result.events)
+            counts["new_entities"] += len(set(result.new_entities) - known)
         if progress:
             progress(1)
+
+    if workers and workers > 1:
+        _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, nlp, record)
+    else:
+        nlp = nlp or load_nlp(gaz_path, act_path)
+        extractor = Extractor(nlp, entities, load_taxonomy(act_path), version)
+
+        def texts() -> Iterator[tuple[str, dict]]:
+            for doc in _pending(db, retag, version):
+                reason = _skip_reason(doc)
+                if reason:
+                    record(doc["id"], reason=reason)
+                    continue
+                prepared = prepare(doc["text"])  # mojibake repaired, boilerplate blanked
+                doc["text"] = None  # the pipeline holds the prepared copy; free the original
+                yield prepared.text, (doc, prepared)
+
+        for parsed, (doc, prepared) in nlp.pipe(texts(), as_tuples=True,
+                                                batch_size=batch_size):
+            record(doc["id"], extractor.extract(parsed, document_id=doc["id"],
+                                                published_at=doc["published_at"],
+                                                offset=prepared.to_original))
+    if stories and (counts["tagged"] or counts["skipped"] or _stories_missing(db)):
+        from .stories import cluster_stories
+
+        counts.update(cluster_stories(db, version=version))
     return counts
+
+
+def _stories_missing(db) -> bool:
+    return db.execute("SELECT 1 FROM events WHERE story_id IS NULL AND modality != 'negated' "
+                      "LIMIT 1").fetchone() is not None
+
+
+def _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, nlp,
+                  record) -> None:
+    """Batches of documents to a process pool, at most 2 per worker in flight (bounded memory);
+    results come back in order and are written here."""
+    import multiprocessing as mp
+    from collections import deque
+    from itertools import islice
+
+    if nlp is not None:  # a forked worker inherits the loaded pipeline instead of loading it
+        from .extract import Extractor
+        _WORKER.update(key=(str(gaz_path), str(act_path), version), nlp=nlp,
+                       extractor=Extractor(nlp, load_gazetteer(gaz_path),
+                                           load_taxonomy(act_path), version))
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork" if "fork" in methods else None)
+    pending = _pending(db, retag, version)
+    task_size = max(1, batch_size)
+    with ctx.Pool(workers, initializer=_worker_init,
+                  initargs=(str(gaz_path), str(act_path), version)) as pool:
+        inflight: deque = deque()
+
+        def submit() -> bool:
+            batch = list(islice(pending, task_size))
+            if batch:
+                inflight.append(pool.apply_async(_work, (batch, batch_size)))
+            return bool(batch)
+
+        for _ in range(workers * 2):
+            if not submit():
+                break
+        while inflight:
+            results = inflight.popleft().get()
+            submit()
+            for doc_id, reason, result in results:
+                record(doc_id, result=result, reason=reason)

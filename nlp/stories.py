@@ -1,0 +1,539 @@
+"""Stories and responses: events that report the same real-world action become one story.
+
+    from nlp.stories import cluster_stories
+    counts = cluster_stories(db)     # after tagging; tag_documents calls it when anything changed
+
+A story is keyed by how it was found:
+
+1. an **official identifier**: every event of a document that carries one in `documents.extra`
+   (a Federal Register document number) and every event whose sentence names one (a Federal
+   Register document number, a bill number "H.R. 1234", a court case number "1:24-cr-00123", a
+   MOFCOM announcement "Announcement No. 61 of 2025") joins the story of that identifier:
+   `fr:2025-00636`, `bill:hr-1234`, `case:1:24-cr-00123`, `mofcom:2025-61`;
+2. else **actor, action, target and a date window**: an event joins a story of the same action
+   whose actor and target are compatible (the same side: the US Commerce Department, BIS and "the
+   United States" are all the US government) and whose dates are within `WINDOW_DAYS` (an
+   identifier story too: a press release joins the Federal Register rule it announces). Else it
+   starts a story keyed `actor|action|target|first_date`, e.g. `US|entity_listing|CN|2024-12-02`.
+
+Story ids are a hash of the key, and the clustering is a deterministic function of the events
+(sorted by date and id), so tagging again gives the same ids. Negated events ("did not add")
+belong to no window story.
+
+**Responses** (`event_links`, kind `response`): a story whose sentence says it answers another
+("in response to", "countermeasures against", "retaliation for") is linked to the most recent
+earlier story of the other side that its sentence names (basis `stated`); a measure by one side
+within `RESPONSE_DAYS` after a measure by the other that touches the same target or object, or
+aims back at the actor, is linked as `inferred`.
+
+Reads `events`, `documents`, `sources`, `entities`, `mentions`; writes `stories`,
+`events.story_id`, `event_links`. No spaCy here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+WINDOW_DAYS = 10        # a report joins a story whose dates are this close
+MAX_SPAN_DAYS = 45      # a window story never grows longer than this
+RESPONSE_DAYS = 30      # an inferred response follows what it answers within this many days
+STATED_LOOKBACK_DAYS = 400
+
+GOVERNMENT_TYPES = {"country", "agency", "official", "jurisdiction", "legislature"}
+# Measures one government takes against the other; inferred responses link only these.
+MEASURES = {"export_control", "entity_listing", "license_action", "investment_restriction",
+            "tariff", "sanction", "investigation", "access_restriction", "compute_control",
+            "criminal_charge"}
+# Measures that answer each other across kinds (a chip rule answered by a minerals ban).
+TECH_CONTROLS = {"export_control", "entity_listing", "license_action", "sanction"}
+
+_FR_RE = re.compile(r"\b(?:FR\s+Doc\.?|Federal\s+Register\s+(?:document|doc\.?)(?:\s+(?:No\.?|number))?)"
+                    r"\s*(\d{4}-\d{5})\b", re.I)
+_MOFCOM_RE = re.compile(r"\bAnnouncement\s+No\.?\s*(\d{1,3})\s+of\s+(\d{4})\b|"
+                        r"\bAnnouncement\s*[\[〔(](\d{4})[\]〕)]\s*No\.?\s*(\d{1,3})\b", re.I)
+_BILL_RE = re.compile(r"(?<![\w.])(H\.\s?R\.|S\.|H\.\s?Res\.|S\.\s?Res\.|H\.\s?J\.\s?Res\.)\s?"
+                      r"(\d{1,5})\b")
+_CASE_RE = re.compile(r"\b(\d{1,2}:\d{2}-(?:cr|cv|mj|mc|po)-\d{3,6})\b", re.I)
+_FR_NUMBER_RE = re.compile(r"^\d{4}-\d{5}$")
+
+STATED_RE = re.compile(
+    r"\b(?:in\s+(?:response|retaliation|reaction)\s+to|in\s+response\s+against|"
+    r"(?:as\s+a\s+)?(?:response|retaliation|reprisal)\s+(?:to|for|against)|"
+    r"counter-?measures?\s+(?:against|to|over)|retaliat\w*\s+(?:for|against)|"
+    r"(?:respond|responds|responded|responding)\s+to)\b", re.I)
+
+
+# What a stated response answers is an act ("in response to the U.S. decision"), not a party
+# ("countermeasures against U.S. companies" says what the measure hits, not what it answers).
+ACT_NOUNS = {"decision", "decisions", "move", "moves", "rule", "rules", "measure", "measures",
+             "sanction", "sanctions", "listing", "listings", "addition", "additions", "inclusion",
+             "designation", "designations", "control", "controls", "restriction", "restrictions",
+             "tariff", "tariffs", "duty", "duties", "sale", "sales", "assistance", "action",
+             "actions", "ban", "bans", "investigation", "probe", "crackdown", "curbs", "policy",
+             "policies", "order", "orders", "suppression", "announcement", "step", "steps",
+             "blacklisting", "increase", "hike", "hikes", "levies", "charges", "indictment",
+             "accusations", "provocation", "provocations", "interference"}
+
+
+def stated_cue(sentence: str) -> re.Match | None:
+    """The "in response to <an act>" cue of a sentence, or None."""
+    for m in STATED_RE.finditer(sentence):
+        words = re.findall(r"[A-Za-z][\w'’.-]*", sentence[m.end():])[:8]
+        if any(w.lower().strip(".") in ACT_NOUNS for w in words):
+            return m
+    return None
+
+
+def story_id(key: str) -> str:
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def identifiers_in(text: str) -> list[str]:
+    """Official identifiers named in a sentence, as story keys, in order of appearance."""
+    found: list[tuple[int, str]] = []
+    for m in _FR_RE.finditer(text):
+        found.append((m.start(), f"fr:{m.group(1)}"))
+    for m in _MOFCOM_RE.finditer(text):
+        if m.group(1):
+            found.append((m.start(), f"mofcom:{m.group(2)}-{int(m.group(1))}"))
+        else:
+            found.append((m.start(), f"mofcom:{m.group(3)}-{int(m.group(4))}"))
+    for m in _BILL_RE.finditer(text):
+        prefix = re.sub(r"[\s.]", "", m.group(1)).lower()
+        found.append((m.start(), f"bill:{prefix}-{int(m.group(2))}"))
+    for m in _CASE_RE.finditer(text):
+        found.append((m.start(), f"case:{m.group(1).lower()}"))
+    return [k for _, k in sorted(found)]
+
+
+def document_identifier(source_id: str, extra: str | None) -> str | None:
+    """The story key of a document's own identifier (documents.extra "identifier")."""
+    if not extra:
+        return None
+    try:
+        ident = (json.loads(extra) or {}).get("identifier")
+    except (ValueError, AttributeError):
+        return None
+    if not ident:
+        return None
+    ident = str(ident).strip()
+    if _FR_NUMBER_RE.match(ident):
+        return f"fr:{ident}"
+    return f"{source_id}:{ident}"
+
+
+def _day(s: str | None) -> date | None:
+    try:
+        return date.fromisoformat(s[:10]) if s else None
+    except ValueError:
+        return None
+
+
+@dataclass
+class Ev:
+    id: str
+    document_id: str
+    action: str
+    actor_id: str | None
+    target_id: str | None
+    object_id: str | None
+    day: date | None
+    modality: str | None
+    evidence: str
+    evidence_start: int
+    doc_key: str | None          # the document's own identifier story key
+    sent_key: str | None         # an identifier named in the sentence
+    official: int                # 0 official document with an identifier, 1 official source, 2 news
+    source_country: str | None
+    published_at: str | None
+    title: str | None
+    trigger: str = ""
+    actor_side: str = "*"
+    target_side: str = "*"
+
+
+@dataclass
+class Cluster:
+    key: str
+    kind: str                    # identifier | window
+    action: str
+    actor_side: str
+    target_side: str
+    first: date | None
+    last: date | None
+    events: list[Ev] = field(default_factory=list)
+
+    def add(self, ev: Ev) -> None:
+        self.events.append(ev)
+        if ev.day:
+            self.first = min(self.first, ev.day) if self.first else ev.day
+            self.last = max(self.last, ev.day) if self.last else ev.day
+
+
+class Sides:
+    """Who an entity speaks for: a government entity is its country ("US"), anyone else itself."""
+
+    def __init__(self, db):
+        self.info = {r[0]: (r[1], r[2]) for r in
+                     db.execute("SELECT id, type, country FROM entities")}
+
+    def side(self, entity_id: str | None) -> str:
+        if not entity_id:
+            return "*"
+        etype, country = self.info.get(entity_id, (None, None))
+        if etype in GOVERNMENT_TYPES and country:
+            return country.upper()
+        return entity_id
+
+    def country(self, entity_id: str | None) -> str | None:
+        if not entity_id:
+            return None
+        c = self.info.get(entity_id, (None, None))[1]
+        return c.upper() if c else None
+
+
+def _compatible_target(a: str, b: str, sides: Sides) -> bool:
+    if a == "*" or b == "*" or a == b:
+        return True
+    # a country and something of that country ("China" and "Huawei") are compatible
+    ca = a if len(a) == 2 and a.isupper() else sides.country(a)
+    cb = b if len(b) == 2 and b.isupper() else sides.country(b)
+    a_country = len(a) == 2 and a.isupper()
+    b_country = len(b) == 2 and b.isupper()
+    return (a_country or b_country) and ca is not None and ca == cb
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+_EVENTS_SQL = """
+    SELECT e.id, e.document_id, e.action, e.actor_id, e.target_id, e.object_id, e.event_date,
+           e.modality, e.evidence, e.evidence_start, d.source_id, d.extra, d.published_at,
+           d.title, s.country, s.kind, s.owner, e.trigger
+    FROM events e JOIN documents d ON d.id = e.document_id
+    LEFT JOIN sources s ON s.id = d.source_id
+    ORDER BY e.event_date IS NULL, e.event_date, e.id"""
+
+_NEWS_OWNER_RE = re.compile(r"news|agency|times|post|journal|reuters|press|media|daily|tribune|"
+                            r"gdelt|google", re.I)
+
+
+def _official_rank(doc_key, source_kind, owner) -> int:
+    if doc_key:
+        return 0
+    if owner and not _NEWS_OWNER_RE.search(owner):
+        return 1
+    return 2
+
+
+def _read_events(db, sides: Sides):
+    for r in db.execute(_EVENTS_SQL):
+        doc_key = document_identifier(r[10], r[11])
+        sent_keys = identifiers_in(r[8] or "")
+        ev = Ev(id=r[0], document_id=r[1], action=r[2], actor_id=r[3], target_id=r[4],
+                object_id=r[5], day=_day(r[6]), modality=r[7], evidence=r[8] or "",
+                evidence_start=r[9] or 0, doc_key=doc_key,
+                # "suspends Announcement No. 61" is a new action about 61, not part of it
+                sent_key=sent_keys[0] if sent_keys and r[2] != "rescission" else None,
+                official=_official_rank(doc_key, r[15], r[16]),
+                source_country=(r[14] or "").upper() or None, published_at=r[12], title=r[13],
+                trigger=r[17] or "")
+        ev.actor_side = sides.side(ev.actor_id)
+        ev.target_side = sides.side(ev.target_id)
+        yield ev
+
+
+# --- clustering ------------------------------------------------------------------------------
+
+def _majority(values, prefer=None):
+    vals = [v for v in values if v and v != "*"]
+    if not vals:
+        return prefer if prefer not in (None, "*") else None
+    counts = Counter(vals)
+    top = max(counts.values())
+    winners = [v for v in vals if counts[v] == top]  # first seen wins a tie
+    return prefer if prefer in winners else winners[0]
+
+
+def _identifier_cluster(key: str, events: list[Ev]) -> Cluster:
+    # The story's action: the first asserted event of the official document itself (its
+    # abstract's first sentence says what the rule does), else the most frequent action.
+    own = sorted((e for e in events if e.doc_key == key and e.modality != "negated"),
+                 key=lambda e: (e.document_id, e.evidence_start))
+    action = own[0].action if own else _majority([e.action for e in events])
+    main = [e for e in events if e.action == action] or events
+    c = Cluster(key, "identifier", action, _majority([e.actor_side for e in main]) or "*",
+                _majority([e.target_side for e in main]) or "*", None, None)
+    for e in events:
+        c.add(e)
+    return c
+
+
+def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
+    """Deterministic clustering of events sorted by (date, id) into stories."""
+    by_ident: dict[str, list[Ev]] = {}
+    rest: list[Ev] = []
+    for ev in events:
+        key = ev.doc_key or ev.sent_key
+        if key:
+            by_ident.setdefault(key, []).append(ev)
+        else:
+            rest.append(ev)
+    clusters = [_identifier_cluster(k, evs) for k, evs in sorted(by_ident.items())]
+    ident_by_action: dict[str, list[Cluster]] = {}
+    for c in clusters:
+        ident_by_action.setdefault(c.action, []).append(c)
+    open_by_action: dict[str, list[Cluster]] = {}
+    window = timedelta(days=WINDOW_DAYS)
+    undated = 0
+    for ev in rest:
+        if ev.day is None:
+            c = Cluster(f"{ev.actor_side}|{ev.action}|{ev.target_side}|undated:{ev.document_id}",
+                        "window", ev.action, ev.actor_side, ev.target_side, None, None)
+            c.add(ev)
+            clusters.append(c)
+            undated += 1
+            continue
+        if ev.modality == "negated":
+            continue
+        best, best_rank = None, None
+        for c in ident_by_action.get(ev.action, []) + open_by_action.get(ev.action, []):
+            if c.first is None or not (c.first - window <= ev.day <= c.last + window):
+                continue
+            if c.kind == "identifier" and not any(abs((ev.day - e.day).days) <= WINDOW_DAYS
+                                                  for e in c.events if e.day):
+                continue
+            if c.kind == "window" and (ev.day - c.first).days > MAX_SPAN_DAYS:
+                continue
+            if not (ev.actor_side == "*" or c.actor_side == "*" or ev.actor_side == c.actor_side):
+                continue
+            if not _compatible_target(ev.target_side, c.target_side, sides):
+                continue
+            exact = (ev.actor_side == c.actor_side) + (ev.target_side == c.target_side)
+            gap = 0 if c.first <= ev.day <= c.last else \
+                min(abs((ev.day - c.first).days), abs((ev.day - c.last).days))
+            rank = (-exact, gap, c.kind != "identifier", c.key)
+            if best_rank is None or rank < best_rank:
+                best, best_rank = c, rank
+        if best is None:
+            best = Cluster("", "window", ev.action, ev.actor_side, ev.target_side, None, None)
+            open_by_action.setdefault(ev.action, []).append(best)
+            clusters.append(best)
+        best.add(ev)
+        if best.kind == "window":
+            if best.actor_side == "*" and ev.actor_side != "*":
+                best.actor_side = ev.actor_side
+            if best.target_side == "*" and ev.target_side != "*":
+                best.target_side = ev.target_side
+        # retire window clusters no later event can join (keeps the scan linear)
+        lst = open_by_action.get(ev.action, [])
+        if len(lst) > 8:
+            open_by_action[ev.action] = [c for c in lst if c.last + window >= ev.day]
+    for c in clusters:
+        if c.kind == "window" and not c.key:
+            c.key = f"{c.actor_side}|{c.action}|{c.target_side}|{c.first.isoformat()}"
+    return _unique_keys(clusters)
+
+
+def _unique_keys(clusters: list[Cluster]) -> list[Cluster]:
+    seen: Counter = Counter()
+    for c in clusters:
+        seen[c.key] += 1
+        if seen[c.key] > 1:  # two stories of the same side/action/target starting the same day
+            c.key = f"{c.key}#{seen[c.key]}"
+    return clusters
+
+
+def story_row(c: Cluster, version: str | None) -> dict:
+    main = [e for e in c.events if e.action == c.action] or c.events
+    # official source first: a document with an identifier, a government source, the actor's
+    # own country's source; then the earliest report
+    actor_country = c.actor_side if len(c.actor_side) == 2 else None
+
+    def rank(e: Ev):
+        pub = _day(e.published_at)
+        late = bool(pub and c.last and (pub - c.last).days > WINDOW_DAYS)  # a look back
+        return (e.official != 0, e.sent_key != c.key, late,
+                0 if e.source_country and e.source_country == actor_country else 1,
+                e.official, e.published_at or "9999", e.document_id, e.evidence_start)
+
+    primary = min(main, key=rank)
+    return {
+        "id": story_id(c.key), "key": c.key, "key_kind": c.kind, "action": c.action,
+        "actor_id": _majority([e.actor_id for e in main], prefer=primary.actor_id),
+        "target_id": _majority([e.target_id for e in main], prefer=primary.target_id),
+        "object_id": _majority([e.object_id for e in main], prefer=primary.object_id),
+        "first_date": c.first.isoformat() if c.first else None,
+        "last_date": c.last.isoformat() if c.last else None,
+        "title": primary.title, "summary": primary.evidence,
+        "primary_document_id": primary.document_id, "primary_event_id": primary.id,
+        "event_count": len(c.events), "document_count": len({e.document_id for e in c.events}),
+        "pipeline_version": version,
+    }
+
+
+# --- responses -------------------------------------------------------------------------------
+
+def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
+                   mentions_of) -> list[dict]:
+    """event_links rows: stated ("in response to") first, else inferred from timing+overlap."""
+    links: dict[tuple[str, str], dict] = {}
+    by_side: dict[str, list[Cluster]] = {}
+    for c in clusters:
+        if len(c.actor_side) == 2 and c.first:
+            by_side.setdefault(c.actor_side, []).append(c)
+    for side_list in by_side.values():
+        side_list.sort(key=lambda c: (c.first, c.key))
+
+    anchors: dict[str, date] = {}
+
+    def anchor(c: Cluster) -> date:
+        """When the story happened, for ordering responses: the earliest report, or an earlier
+        stated day (a date on the 1st of a month may stand for the whole month: not used)."""
+        if c.key not in anchors:
+            days = []
+            for e in c.events:
+                pub = _day(e.published_at) or e.day
+                if e.day and pub and e.day < pub and e.day.day != 1:
+                    pub = e.day
+                if pub:
+                    days.append(pub)
+            anchors[c.key] = min(days) if days else (c.first or date.max)
+        return anchors[c.key]
+
+    def ents(c: Cluster) -> set[str]:
+        # what a measure touches: firms, chips, models, rules (governments are sides, not
+        # things: "both touching the United States" says nothing)
+        return {x for e in c.events for x in (e.target_id, e.object_id)
+                if x and sides.side(x) == x}
+
+    for c in clusters:
+        if len(c.actor_side) != 2 or c.first is None:
+            continue
+        sid = story_id(c.key)
+        others = [o for s, lst in by_side.items() if s != c.actor_side for o in lst]
+        # stated
+        for ev in sorted(c.events, key=lambda e: (e.day or date.max, e.id)):
+            m = stated_cue(ev.evidence)
+            if not m or ev.modality == "negated" or ev.actor_side != c.actor_side:
+                continue
+            at = ev.evidence.find(ev.trigger) if ev.trigger else -1
+            if at < 0 or at >= m.start():
+                continue  # the act after the cue is what is answered, not the answer
+            named = mentions_of(ev)  # entity ids named in the sentence after the cue
+            named_sides = {sides.side(x) for x in named}
+            when = anchor(c)
+            best, best_rank = None, None
+            for o in others:
+                # what is answered: an earlier act of the side named after the cue
+                if o.actor_side not in named_sides or anchor(o) > when or \
+                        when - anchor(o) > timedelta(days=STATED_LOOKBACK_DAYS):
+                    continue
+                overlap = len((ents(o) - {x for x in named if sides.side(x) == o.actor_side})
+                              & named) * 2 + (o.action in MEASURES) + 1
+                rank = (-overlap, (when - anchor(o)).days, o.key)
+                if best_rank is None or rank < best_rank:
+                    best, best_rank = o, rank
+            if best is not None:
+                links[(sid, story_id(best.key))] = {
+                    "from_event": ev.id, "from_story": sid,
+                    "to_event": rows[story_id(best.key)]["primary_event_id"],
+                    "to_story": story_id(best.key), "kind": "response", "basis": "stated",
+                    "evidence": ev.evidence}
+                break
+        if any(k[0] == sid for k in links) or c.action not in MEASURES:
+            continue
+        # inferred: a measure by the other side shortly before, touching what this one touches
+        mine = ents(c)
+        best, best_rank = None, None
+        for o in others:
+            if o.action not in MEASURES or not (timedelta(0) < anchor(c) - anchor(o)
+                                                <= timedelta(days=RESPONSE_DAYS)):
+                continue
+            theirs = ents(o)
+            shared = mine & theirs
+            aims_back = c.target_side == o.actor_side and o.target_side == c.actor_side and \
+                (o.action == c.action or {o.action, c.action} <= TECH_CONTROLS)
+            if not shared and not aims_back:
+                continue
+            rank = (-len(shared), -aims_back, (anchor(c) - anchor(o)).days, o.key)
+            if best_rank is None or rank < best_rank:
+                best, best_rank = o, rank
+        if best is not None:
+            days = (anchor(c) - anchor(best)).days
+            shared = sorted(mine & ents(best))
+            why = (f"{c.actor_side} {c.action} {days} days after {best.actor_side} "
+                   f"{best.action}" + (f", both touching {', '.join(shared)}" if shared
+                                       else ", each aimed at the other"))
+            oid = story_id(best.key)
+            links[(sid, oid)] = {
+                "from_event": rows[sid]["primary_event_id"], "from_story": sid,
+                "to_event": rows[oid]["primary_event_id"], "to_story": oid,
+                "kind": "response", "basis": "inferred", "evidence": why}
+    return list(links.values())
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+def cluster_stories(db, *, version: str | None = None) -> dict:
+    """(Re)cluster every event into stories and recompute response links; write only changes.
+
+    Returns counts: stories, changed (stories written or removed), events_moved, links.
+    """
+    sides = Sides(db)
+    events = list(_read_events(db, sides))
+    clusters = cluster(events, sides)
+    rows = {}
+    assign: dict[str, str] = {}
+    for c in clusters:
+        row = story_row(c, version)
+        rows[row["id"]] = row
+        for e in c.events:
+            assign[e.id] = row["id"]
+
+    mention_rows: dict[str, list[tuple[int, int, str]]] = {}
+
+    def mentions_of(ev: Ev) -> set[str]:
+        if ev.document_id not in mention_rows:
+            mention_rows[ev.document_id] = db.execute(
+                "SELECT start, end, entity_id FROM mentions WHERE document_id = ?",
+                [ev.document_id]).fetchall()
+        m = stated_cue(ev.evidence)
+        cut = ev.evidence_start + (m.end() if m else 0)
+        end = ev.evidence_start + len(ev.evidence) + 8  # offsets may shift by mojibake repair
+        return {eid for s, e, eid in mention_rows[ev.document_id] if cut <= s and e <= end}
+
+    links = find_responses(clusters, rows, sides, mentions_of)
+
+    cols = ["id", "key", "key_kind", "action", "actor_id", "target_id", "object_id",
+            "first_date", "last_date", "title", "summary", "primary_document_id",
+            "primary_event_id", "event_count", "document_count"]
+    existing = {r[0]: r for r in db.execute(f"SELECT {', '.join(cols)} FROM stories")}
+    current = {r[0]: r[1] for r in db.execute("SELECT id, story_id FROM events")}
+    changed_rows = [row for sid, row in rows.items()
+                    if existing.get(sid) != tuple(row[c] for c in cols)]
+    gone = [sid for sid in existing if sid not in rows]
+    moved = [(sid, eid) for eid, sid in assign.items() if current.get(eid) != sid]
+    unassigned = [eid for eid, sid in current.items() if sid and eid not in assign]
+    with db.conn:
+        db.execute("DELETE FROM event_links WHERE kind = 'response'")
+        if unassigned:
+            db.conn.executemany("UPDATE events SET story_id = NULL WHERE id = ?",
+                           [(e,) for e in unassigned])
+        if changed_rows:
+            db["stories"].upsert_all(changed_rows, pk="id")
+        if moved:
+            db.conn.executemany("UPDATE events SET story_id = ? WHERE id = ?", moved)
+        if gone:
+            db.conn.executemany("UPDATE events SET story_id = NULL WHERE story_id = ?",
+                           [(s,) for s in gone])
+            db.conn.executemany("DELETE FROM stories WHERE id = ?", [(s,) for s in gone])
+        if links:
+            db["event_links"].insert_all(links)
+    return {"stories": len(rows), "stories_changed": len(changed_rows) + len(gone),
+            "events_moved": len(moved), "links": len(links),
+            "links_stated": sum(1 for x in links if x["basis"] == "stated")}
