@@ -80,6 +80,8 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
     items = items if items is not None else load_gold(split)
 
     counts = {code: [0, 0, 0] for code in taxonomy.actions}  # tp, fp, fn
+    story_events: list[tuple[str, dict, str | None]] = []  # (gold story, pred event, published)
+    entity_info = {e.id: (e.type, e.country) for e in entities}
     roles = defaultdict(lambda: [0, 0])  # role -> [correct, total]
     errors: list[dict] = []
     for item in items:
@@ -110,10 +112,14 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
                 counts[code][2] += 1
                 errors.append({"id": item["id"], "kind": "fn", "action": code,
                                "text": item["text"]})
+        for eid, row in result.new_entities.items():
+            entity_info.setdefault(eid, (row["type"], None))
         for code, g in gold.items():
             if code not in pred:
                 continue
             p = pred[code]
+            story_events.append((g.get("story") or f"{item['id']}:{code}", p,
+                                 item["published_at"]))
             checks = {
                 "actor": _role_correct(g.get("actor"), p["actor_id"], surfaces_of),
                 "target": _role_correct(g.get("target"), p["target_id"], surfaces_of),
@@ -142,6 +148,12 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
                 errors.append({"id": item["id"], "kind": "linking", "gold": eid,
                                "pred": sorted(got), "text": surface})
 
+    if story_events:
+        st = story_scores(story_events, entity_info)
+        roles["stories"] = [st["bcubed_f1"] * st["events"], st["events"]]
+        stories = st
+    else:
+        stories = None
     per_class = {}
     for code, (tp, fp, fn) in sorted(counts.items()):
         if tp + fn == 0 and fp == 0:
@@ -157,8 +169,56 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
         "macro_f1": sum(scored) / len(scored) if scored else 0.0,
         "accuracy": {role: (c / t if t else 0.0) for role, (c, t) in roles.items()},
         "support": {role: t for role, (c, t) in roles.items()},
+        "stories": stories,
         "errors": errors,
     }
+
+
+def story_scores(story_events, entity_info) -> dict:
+    """Cluster the predicted events (matched to gold events) with the tagger's story clustering
+    and compare with the gold story labels: B-cubed and pairwise precision/recall/F1."""
+    from .stories import Sides, cluster, make_event, story_id
+
+    sides = Sides(info=entity_info)
+    evs, gold_of = [], {}
+    for n, (label, p, published) in enumerate(story_events):
+        row = dict(p, id=f"e{n:05d}")
+        ev = make_event(row, published_at=published, sides=sides)
+        evs.append(ev)
+        gold_of[ev.id] = label
+    evs.sort(key=lambda e: (e.day is None, e.day or "", e.id))
+    pred_of = {}
+    for c in cluster(evs, sides):
+        for e in c.events:
+            pred_of[e.id] = story_id(c.key)
+    ids = [e.id for e in evs if e.id in pred_of]  # negated events belong to no story
+    for e in evs:
+        pred_of.setdefault(e.id, f"alone:{e.id}")
+    ids = list(gold_of)
+    bp = br = 0.0
+    for i in ids:
+        same_pred = {j for j in ids if pred_of[j] == pred_of[i]}
+        same_gold = {j for j in ids if gold_of[j] == gold_of[i]}
+        both = len(same_pred & same_gold)
+        bp += both / len(same_pred)
+        br += both / len(same_gold)
+    n = len(ids) or 1
+    bp, br = bp / n, br / n
+    tp = fp = fn = 0
+    for a in range(len(ids)):
+        for b in range(a + 1, len(ids)):
+            sp = pred_of[ids[a]] == pred_of[ids[b]]
+            sg = gold_of[ids[a]] == gold_of[ids[b]]
+            tp += sp and sg
+            fp += sp and not sg
+            fn += sg and not sp
+    pp, pr, pf = _prf(tp, fp, fn)
+    return {"events": len(ids), "gold_stories": len(set(gold_of.values())),
+            "pred_stories": len(set(pred_of.values())),
+            "bcubed_precision": bp, "bcubed_recall": br,
+            "bcubed_f1": 2 * bp * br / (bp + br) if bp + br else 0.0,
+            "pairwise_precision": pp, "pairwise_recall": pr, "pairwise_f1": pf,
+            "pairs": {"tp": tp, "fp": fp, "fn": fn}}
 
 
 def format_report(result: dict) -> str:
@@ -174,6 +234,15 @@ def format_report(result: dict) -> str:
         if role in result["accuracy"]:
             lines.append(f"{role:<26}{'':>14}{result['accuracy'][role]:>7.2f}"
                          f"{result['support'][role]:>9}")
+    st = result.get("stories")
+    if st:
+        lines += ["", f"story clustering: {st['events']} events, {st['gold_stories']} gold "
+                  f"stories, {st['pred_stories']} predicted",
+                  f"{'':<26}{'P':>7}{'R':>7}{'F1':>7}",
+                  f"{'B-cubed':<26}{st['bcubed_precision']:>7.2f}{st['bcubed_recall']:>7.2f}"
+                  f"{st['bcubed_f1']:>7.2f}",
+                  f"{'pairwise':<26}{st['pairwise_precision']:>7.2f}"
+                  f"{st['pairwise_recall']:>7.2f}{st['pairwise_f1']:>7.2f}"]
     return "\n".join(lines)
 
 

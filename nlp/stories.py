@@ -178,9 +178,12 @@ class Cluster:
 class Sides:
     """Who an entity speaks for: a government entity is its country ("US"), anyone else itself."""
 
-    def __init__(self, db):
-        self.info = {r[0]: (r[1], r[2]) for r in
-                     db.execute("SELECT id, type, country FROM entities")}
+    def __init__(self, db=None, info: dict[str, tuple[str, str | None]] | None = None):
+        """From the store's entities, or from {entity id: (type, country)}."""
+        self.info = dict(info or {})
+        if db is not None:
+            self.info.update({r[0]: (r[1], r[2]) for r in
+                              db.execute("SELECT id, type, country FROM entities")})
 
     def side(self, entity_id: str | None) -> str:
         if not entity_id:
@@ -230,21 +233,37 @@ def _official_rank(doc_key, source_kind, owner) -> int:
     return 2
 
 
+def make_event(row: dict, *, source_id: str = "", extra: str | None = None,
+               published_at: str | None = None, title: str | None = None,
+               source_country: str | None = None, owner: str | None = None,
+               sides: Sides) -> Ev:
+    """An Ev from an events row (as the tagger writes it) and its document's fields."""
+    r = [row["id"], row["document_id"], row["action"], row.get("actor_id"), row.get("target_id"),
+         row.get("object_id"), row.get("event_date"), row.get("modality"), row.get("evidence"),
+         row.get("evidence_start"), source_id, extra, published_at, title, source_country,
+         None, owner, row.get("trigger")]
+    return _ev(r, sides)
+
+
+def _ev(r, sides: Sides) -> Ev:
+    doc_key = document_identifier(r[10], r[11])
+    sent_keys = identifiers_in(r[8] or "")
+    ev = Ev(id=r[0], document_id=r[1], action=r[2], actor_id=r[3], target_id=r[4],
+            object_id=r[5], day=_day(r[6]), modality=r[7], evidence=r[8] or "",
+            evidence_start=r[9] or 0, doc_key=doc_key,
+            # "suspends Announcement No. 61" is a new action about 61, not part of it
+            sent_key=sent_keys[0] if sent_keys and r[2] != "rescission" else None,
+            official=_official_rank(doc_key, r[15], r[16]),
+            source_country=(r[14] or "").upper() or None, published_at=r[12], title=r[13],
+            trigger=r[17] or "")
+    ev.actor_side = sides.side(ev.actor_id)
+    ev.target_side = sides.side(ev.target_id)
+    return ev
+
+
 def _read_events(db, sides: Sides):
     for r in db.execute(_EVENTS_SQL):
-        doc_key = document_identifier(r[10], r[11])
-        sent_keys = identifiers_in(r[8] or "")
-        ev = Ev(id=r[0], document_id=r[1], action=r[2], actor_id=r[3], target_id=r[4],
-                object_id=r[5], day=_day(r[6]), modality=r[7], evidence=r[8] or "",
-                evidence_start=r[9] or 0, doc_key=doc_key,
-                # "suspends Announcement No. 61" is a new action about 61, not part of it
-                sent_key=sent_keys[0] if sent_keys and r[2] != "rescission" else None,
-                official=_official_rank(doc_key, r[15], r[16]),
-                source_country=(r[14] or "").upper() or None, published_at=r[12], title=r[13],
-                trigger=r[17] or "")
-        ev.actor_side = sides.side(ev.actor_id)
-        ev.target_side = sides.side(ev.target_id)
-        yield ev
+        yield _ev(r, sides)
 
 
 # --- clustering ------------------------------------------------------------------------------
