@@ -246,12 +246,38 @@ def format_report(result: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m nlp.evaluate [dev|test] [-v]
+TARGETS = {"macro_f1": 0.85, "actor": 0.80, "target": 0.80, "date": 0.90}
+
+
+def write_json(result: dict, path) -> None:
+    """The figures (no error list) as JSON, for the site's methodology page and docs/."""
+    import os
+    import tempfile
+
+    from .tagger import PIPELINE_VERSION
+
+    out = {k: v for k, v in result.items() if k != "errors"}
+    out["pipeline_version"] = PIPELINE_VERSION
+    out["targets"] = TARGETS
+    out["errors_count"] = len(result.get("errors") or [])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(out, fh, indent=2, sort_keys=True)
+        fh.write("\n")
+    os.replace(tmp, path)
+
+
+if __name__ == "__main__":  # python -m nlp.evaluate [dev|test] [-v] [--json PATH]
     import sys
 
-    split = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("-") else "test"
+    args = sys.argv[1:]
+    split = args[0] if args and not args[0].startswith("-") else "test"
     res = evaluate(split)
     print(format_report(res))
-    if "-v" in sys.argv:
+    if "--json" in args:
+        write_json(res, args[args.index("--json") + 1])
+    if "-v" in args:
         for e in res["errors"]:
             print(json.dumps(e, ensure_ascii=False))

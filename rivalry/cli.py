@@ -492,6 +492,24 @@ def datasette(db, port, refresh):
     os.execv(sys.executable, args)
 
 
+@cli.command("eval")
+@click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True,
+              help="Gold split to score (tune on dev, report test).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False),
+              help="Also write the figures as JSON to this file.")
+@one_line_errors
+def eval_command(split, json_path):
+    """Score the tagger on the gold set: per-action P/R/F1, actor/target/date accuracy,
+    entity linking and story clustering."""
+    from nlp.evaluate import evaluate, format_report, write_json
+
+    result = evaluate(split)
+    click.echo(format_report(result))
+    if json_path:
+        write_json(result, json_path)
+        click.echo(f"wrote {json_path}", err=True)
+
+
 def main():
     cli(prog_name="rivalry")
 
