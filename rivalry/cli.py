@@ -90,15 +90,16 @@ def _select_sources(sources_file, only):
 def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose, since=None):
     """Run the crawler; returns its per-source report (with 'error' and 'canary' per source)."""
     from crawler.extract import to_utc_iso
-    from crawler.run import run_crawl
+    from crawler.run import run_crawl_isolated as run_crawl
 
     if replay and not Path(replay).exists():
         raise FileNotFoundError(f"{replay}: replay archive not found")
     if since and not to_utc_iso(since):
         raise click.ClickException(f"--since {since!r} is not a date (YYYY-MM-DD)")
     config, sources = _select_sources(sources_file, only)
-    db = store.open_db(db_path)  # create/upgrade before Scrapy opens it
-    db.close()
+    # No second store.open_db here: the caller has the store open (created and upgraded), and
+    # opening/closing the file again in this process drops its POSIX locks, after which the
+    # crawl process, closing last, deletes the WAL under the caller's feet ("disk I/O error").
     # A live line per source on stderr (every few seconds) unless Scrapy's own log is shown.
     progress = 0 if verbose else float(os.environ.get("RIVALRY_PROGRESS_INTERVAL", "5"))
     return run_crawl(db_path, sources, defaults=config["defaults"], replay=replay, archive_dir=archive,
@@ -119,6 +120,8 @@ def _print_crawl_report(report: dict) -> None:
     for source_id, r in sorted(report.items()):
         known = r["skipped_known"] + r["unchanged"] + (r.get("not_modified") and 0)
         problem = r["error"] or (f"CANARY: {r['canary']}" if r.get("canary") else None)
+        if not problem and r.get("skipped"):
+            problem = f"skipped: {r['skipped']}"
         if not problem and r.get("not_modified"):
             problem = "not modified (304)"
         if not problem and r.get("notes"):
@@ -236,6 +239,10 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
         errors.update({sid: f"canary: {c}" for sid, c in canaries.items() if sid not in errors})
         counts["tag"] = _tag(database, False)
         counts["build"] = _build(database, out)
+        # The publication copy for Datasette and downloads, swapped in atomically.
+        from rivalry.reading import snapshot as take_snapshot
+
+        counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db)))
     except BaseException as exc:
         errors["nightly"] = str(exc)
         store.finish_run(database, run_id, "failed", counts, errors)
@@ -245,7 +252,8 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
     _print_crawl_report(counts["crawl"])
     click.echo("tag:   " + " ".join(f"{k}={v}" for k, v in counts["tag"].items()))
     click.echo("build: " + " ".join(f"{k}={v}" for k, v in counts["build"].items()))
-    click.echo(f"database: {store.db_path(db)}\nsite:     {out}/index.html  (browse: rivalry serve --dir {out})")
+    click.echo(f"database: {store.db_path(db)}  (snapshot: {counts['snapshot']})\n"
+               f"site:     {out}/index.html  (browse: rivalry serve --dir {out})")
     if errors:
         raise click.ClickException(f"{len(failed)} source(s) failed, {len(canaries)} flagged by the canary: "
                                    f"{', '.join(sorted(errors))}")

@@ -46,12 +46,16 @@ def test_sample_fills_the_database(nightly):
 
 def test_nightly_is_recorded_and_prints_where_things_are(nightly):
     assert f"database: {nightly['db']}" in nightly["stdout"]
+    assert "snapshot" in nightly["stdout"]
     assert "rivalry serve" in nightly["stdout"]
     conn = sqlite3.connect(nightly["db"])
     status, stage_counts = conn.execute(
         "SELECT status, counts FROM runs WHERE command = 'nightly'").fetchone()
     assert status == "ok"
-    assert set(json.loads(stage_counts)) == {"crawl", "tag", "build"}
+    assert set(json.loads(stage_counts)) == {"crawl", "tag", "build", "snapshot"}
+    snapshot = nightly["db"].parent / "snapshot" / "rivalry.db"
+    copy = sqlite3.connect(f"file:{snapshot}?mode=ro", uri=True)
+    assert copy.execute("SELECT count(*) FROM documents").fetchone()[0] == nightly["counts"]["documents"]
 
 
 def test_site_pages_are_on_disk(nightly):
