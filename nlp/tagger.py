@@ -241,6 +241,9 @@ def _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, n
         _WORKER.update(key=(str(gaz_path), str(act_path), version), nlp=nlp,
                        extractor=Extractor(nlp, load_gazetteer(gaz_path),
                                            load_taxonomy(act_path), version))
+    if "fork" in mp.get_all_start_methods():
+        from .clean import detect_language
+        detect_language("warm up the language model once, before forking")  # shared by workers
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else None)
     pending = _pending(db, retag, version)
