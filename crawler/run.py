@@ -8,6 +8,10 @@ another's.
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from scrapy.crawler import CrawlerProcess
@@ -67,6 +71,14 @@ def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, rep
     settings = crawl_settings(db_path, defaults=defaults or {}, replay=replay,
                               archive_dir=archive_dir, log_level=log_level, progress=progress)
     settings.set("LOG_INSTALL_ROOT_HANDLER", bool(log_level))
+    report = {}
+    if replay:  # a source the archive never saw is skipped, not failed (the sample has 5 of them)
+        archived = _archived_urls(settings.get("RIVALRY_REPLAY"))
+        for source in sources:
+            if not any(_same_query(source["url"], url) for url in archived):
+                report[source["id"]] = {**health.summarise({}), "error": None, "canary": None,
+                                        "skipped": "not in the replay archive"}
+        sources = [s for s in sources if s["id"] not in report]
     before = health.history(db_path, [s["id"] for s in sources])
     process = CrawlerProcess(settings)
     crawlers = {}
@@ -75,7 +87,6 @@ def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, rep
         crawlers[source["id"]] = crawler
         process.crawl(crawler, source=source, refresh=refresh, since=since)
     process.start()
-    report = {}
     for source_id, crawler in crawlers.items():
         stats = crawler.stats.get_stats()
         summary = health.summarise(stats)
@@ -83,3 +94,50 @@ def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, rep
         health.record(db_path, source_id, summary, before[source_id])
         report[source_id] = summary
     return report
+
+
+def _same_query(start_url: str, archived_url: str) -> bool:
+    """Was this archived URL asked for by a source starting at start_url? Same path, and every
+    query parameter of the start URL present (paging and date windows add their own)."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    a, b = urlsplit(start_url), urlsplit(archived_url)
+    if (a.netloc, a.path.rstrip("/")) != (b.netloc, b.path.rstrip("/")):
+        return False
+    return set(parse_qsl(a.query, keep_blank_values=True)) <= set(parse_qsl(b.query, keep_blank_values=True))
+
+
+def _archived_urls(path) -> set[str]:
+    from crawler.archive import WarcReplayMiddleware, read_responses
+
+    cache = WarcReplayMiddleware._cache  # the replay middleware reuses this index
+    if path not in cache:
+        cache[path] = read_responses(path)
+    return set(cache[path])
+
+
+def run_crawl_isolated(db_path, sources: list[dict], **options) -> dict:
+    """``run_crawl`` in a child process. Scrapy's reactor runs once per process and leaves
+    threads behind (DNS resolver pool); the caller may fork workers afterwards (tagger, site
+    build), and forking a process with such threads can deadlock. The child shares stdout and
+    stderr, so the progress lines show as usual."""
+    with tempfile.TemporaryDirectory(prefix="rivalry-crawl-") as tmp:
+        spec, out = Path(tmp) / "spec.json", Path(tmp) / "report.json"
+        options = {k: str(v) if isinstance(v, Path) else v for k, v in options.items()}
+        spec.write_text(json.dumps({"db_path": str(db_path), "sources": sources, "options": options}))
+        result = subprocess.run([sys.executable, "-m", "crawler.run", str(spec), str(out)])
+        if result.returncode != 0 or not out.exists():
+            raise RuntimeError(f"the crawl process failed (exit {result.returncode})")
+        return json.loads(out.read_text())
+
+
+def main(argv=None) -> int:
+    spec_path, out_path = (argv or sys.argv[1:])[:2]
+    spec = json.loads(Path(spec_path).read_text())
+    report = run_crawl(spec["db_path"], spec["sources"], **spec["options"])
+    Path(out_path).write_text(json.dumps(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -2,7 +2,8 @@
 
 Serves one or more fixture folders as one site, like a real server would:
 - ``{{BASE}}`` in a body becomes the server's base URL (fixtures link to themselves);
-- a file ``<path>__<query>`` answers ``<path>?<query>`` (query pairs sorted), else ``<path>``;
+- a file ``<path>__<query>`` answers ``<path>?<query>`` (query pairs sorted), else ``<path>``
+  (when no ``<path>__*`` file exists at all);
 - every 200 carries an ETag and Last-Modified, and a matching If-None-Match gets a 304;
 - a sidecar ``<file>.headers`` sets headers (``Content-Type: ...``) or the status (``Status: 429``);
 - ``routes`` maps a path to a function(handler) for traps (slow, huge, rate-limited answers).
@@ -77,7 +78,13 @@ class Site:
         relative = parts.path.lstrip("/") or "index.html"
         query = urlencode(sorted(parse_qsl(parts.query, keep_blank_values=True)))
         for root in self.roots:
-            for name in ([f"{relative}__{query}"] if query else []) + [relative]:
+            # The plain file answers any query, unless the path has query-specific files: then an
+            # unknown query is a 404 (a listing's page past the end), as on a real site.
+            specific = any(root.glob(relative + "__*")) if relative else False
+            names = [f"{relative}__{query}"] if query else []
+            if not (query and specific):
+                names.append(relative)
+            for name in names:
                 target = (root / name).resolve()
                 if target.is_dir():
                     target = target / "index.html"

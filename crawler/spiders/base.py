@@ -73,9 +73,14 @@ class SourceSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         if failure.check(HttpError):
-            reason = f"HTTP {failure.value.response.status}"
-            if request.meta.get("rivalry_end_ok") and failure.value.response.status == 404:
+            response = failure.value.response
+            reason = f"HTTP {response.status}"
+            if request.meta.get("rivalry_end_ok") and response.status == 404:
                 return  # ran past the last page
+            # Bot walls usually answer 403/429/503 with a challenge page: that is the news here.
+            if checks.is_bot_check(response.status, response.body[:200_000].decode("utf-8", "replace")):
+                self.record("fail", "bot-check page", request.url)
+                return
         elif failure.check(IgnoreRequest):
             return  # robots.txt said no (or a middleware gave up and said why): not a failure here
         else:

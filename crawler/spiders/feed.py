@@ -40,9 +40,10 @@ class FeedSpider(SourceSpider):
         if self.is_bot_check(response, text):
             return
         feed = feedparser.parse(response.body)
-        if not feed.entries:
-            if feed.bozo:  # a valid feed with a quirk still has entries; this one has none
-                self.index_fail("invalid XML feed", response)
+        if feed.bozo and not any(entry.get("link") for entry in feed.entries):
+            # A feed with a quirk (bad encoding declaration, stray entity) still yields linked
+            # entries and is used; broken XML that yields none is a failure, not an empty feed.
+            self.index_fail("invalid XML feed", response)
             return
         self.crawler.stats.set_value("rivalry/feed_entries", len(feed.entries))
         seen = set()
