@@ -1,40 +1,63 @@
 """Static site generator: store -> HTML pages in a folder that needs no server.
 
-Public API: build_site(db, out_dir, search=True) -> counts.
+Public API: build_site(db, out_dir, search_index=True, site_url=None, workers=None) -> counts.
 
 Every link is relative (templates prefix site-root paths with `root`), so the output works opened
 from disk or served under any path. Page addresses:
 
-    index.html                       home: latest events and the monthly chart
-    timeline/<country|all>/<action|all>[.N].html   the timeline and its pre-rendered filters
-    events/<id>.html  entities/<id>[.N].html  documents/<id>.html  sources/<id>[.N].html
+    index.html                                   home: latest events and the monthly chart
+    timeline/<country|all>/<action|all>.html     a timeline (or one of its pre-rendered filters):
+                                                 the newest 50 events and an index of months
+    timeline/<country|all>/<action|all>/<YYYY-MM|undated>.html   one month of it
+    entities/<id>.html  entities/<id>/<YYYY-MM>.html  sources/<id>.html  sources/<id>/<YYYY-MM>.html
+    events/<id>.html  documents/<id>.html
     actions.html  countries.html  entities.html  sources.html  methodology.html  downloads.html
     feeds/all.xml  feeds/{entities,actions,countries}/<id>.xml   Atom
-    downloads/events.csv  downloads/events.json  search.html  pagefind/ (search index)
+    downloads/events.csv  downloads/events.json  downloads/rivalry.db  search.html  pagefind/
 
-Page N>1 of a list is `<base>.N.html`: a dot cannot occur in an id, so it never collides.
+A list longer than PER_PAGE gets month pages. They are the date filter and the pagination at
+once, and they are stable: a new event changes the pages of its own month, not every page after
+it (as numbered pages would), so an incremental build rewrites little.
+
+How a build stays fast: every page is planned with a key (a fingerprint of everything it shows,
+see data.py); a page whose key matches the live site's manifest is not rendered at all. The rest
+are rendered by forked workers on every core, from cached list items (fragments.py).
 """
 
 from __future__ import annotations
 
-import calendar
+import gc
+import hashlib
 import itertools
+import json
+import multiprocessing
+import operator
+import os
 import posixpath
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
-from . import chart, downloads, search, taxonomy
+from . import chart, downloads, fragments, search, taxonomy
 from . import data as sitedata
-from .output import Output
+from .data import digest
+from .output import Output, OutputError
+from .safe import http_url
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "site"
 TEMPLATES = SITE_DIR / "templates"
 STATIC = SITE_DIR / "static"
+ROOT_DIR = SITE_DIR.parent
+EVAL_JSON = ROOT_DIR / "docs" / "eval.json"
 PER_PAGE = 50
 FEED_SIZE = 50
+HOME_SIZE = 20
 ALL = "all"
+PARALLEL_MIN = 400  # fewer pages to render than this: forking costs more than it saves
+
+month_label = fragments.month_label
 
 
 def make_env() -> Environment:
@@ -51,55 +74,416 @@ def make_env() -> Environment:
     return env
 
 
-def month_label(month: str) -> str:
+def _salt() -> bytes:
+    """Changes whenever the code or the templates do, so every page key changes with them."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in (TEMPLATES, STATIC, Path(__file__).parent):
+        for p in sorted(folder.rglob("*")):
+            if p.is_file() and p.suffix != ".pyc":
+                h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.digest()
+
+
+def feed_rel(kind: str, ident: str) -> str:
+    return "feeds/all.xml" if kind == ALL else f"feeds/{kind}/{ident}.xml"
+
+
+def month_index(groups):
+    """[(year, [(month, slug, n)])], newest first, from by_month() groups (newest first)."""
+    years: dict[str, list] = {}
+    for month, items in groups:
+        years.setdefault(month[:4] or "Undated", []).append(
+            (month, fragments.month_slug(month), len(items)))
+    return list(years.items())
+
+
+_MONTH = operator.itemgetter("month")
+
+
+def by_month(events) -> list[tuple[str, list]]:
+    return [(m, list(g)) for m, g in itertools.groupby(events, key=_MONTH)]
+
+
+LAST_TIMINGS: dict[str, float] = {}  # seconds per phase of the last build (for bench/)
+
+
+class _Clock:
+    def __init__(self):
+        import time
+
+        self.now = time.perf_counter
+        self.last = self.now()
+        LAST_TIMINGS.clear()
+
+    def __call__(self, phase):
+        t = self.now()
+        LAST_TIMINGS[phase] = round(t - self.last, 3)
+        self.last = t
+
+
+# --- the plan: every page with its key and how to render it -------------------------------------
+
+def page_key(parts) -> str:
+    """Fingerprint of what a page shows: bytes parts (row keys) as they are, others by repr.
+    The page's path and the code's version (the salt, kept once in the manifest) are implied."""
+    if len(parts) == 1 and isinstance(parts[0], bytes) and len(parts[0]) == 16:
+        return parts[0].hex()  # an event or document page: its row's key is the page's
+    h = hashlib.blake2b(digest_size=16)
+    for p in parts:
+        h.update(p if isinstance(p, bytes) else repr(p).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()
+
+
+class Plan:
+    def __init__(self, salt: bytes):
+        self.salt = salt
+        # rel, key, template, context: a dict, or (function, argument) that makes it when rendered
+        self.pages: list[tuple[str, str, str, object]] = []
+
+    def add(self, rel: str, template: str, key_parts: tuple, **ctx) -> None:
+        self.pages.append((rel, page_key(key_parts), template, ctx))
+
+    def add_lazy(self, rel: str, template: str, key: str, make, arg) -> None:
+        self.pages.append((rel, key, template, (make, arg)))
+
+
+_KEY = operator.itemgetter("key")
+
+
+def _keys(events) -> bytes:
+    return b"".join(map(_KEY, events))
+
+
+# Rendering happens in the parent or in forked workers; both read these module globals.
+_STATE: dict = {}
+
+
+def _render(rel: str, template: str, ctx) -> str:
+    env, items = _STATE["env"], _STATE["items"]
+    ctx = ctx[0](ctx[1]) if isinstance(ctx, tuple) else dict(ctx)
+    root = ctx.setdefault("root", "../" * rel.count("/"))
+    ctx.setdefault("path", rel)
+    ctx.setdefault("feed", None)
+    lazy = ctx.pop("_lazy", None)
+    if lazy:  # list HTML is built here, only for pages that are rendered
+        for name, (how, events) in lazy.items():
+            if how == "months":
+                ctx[name] = items.months(events, root)
+            elif how == "plain":
+                ctx[name] = items.plain(events, root)
+            else:  # a function of one object, giving HTML with the root placeholder
+                ctx[name] = fragments.with_root(how(events), root)
+    return env.get_template(template).render(**ctx)
+
+
+def _work(task):
+    index, step = task
+    todo, out = _STATE["todo"], _STATE["out"]
+    results = []
+    for rel, key, template, ctx in todo[index::step]:
+        results.append(out.store(rel, _render(rel, template, ctx), key))
+    return results
+
+
+def build_site(db, out_dir, *, search_index: bool = True, site_url: str | None = None,
+               workers: int | None = None, snapshot: bool = True) -> dict:
+    """Render the whole site from the store into out_dir, swapped in atomically.
+
+    Returns counts: pages per kind, 'pages' (total), 'skipped' (rows whose id cannot be a file
+    name), the file counts 'written' (new or changed bytes), 'unchanged', 'removed', 'rendered'
+    (pages whose inputs changed), and 'search_seconds'.
+    """
+    # The build makes a million small objects and frees none until the end: the cyclic garbage
+    # collector would walk the whole heap again and again for nothing (a third of the time).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        year, mon = month.split("-")
-        return f"{calendar.month_name[int(mon)]} {int(year)}"
-    except (ValueError, IndexError):
-        return "Date unknown"
+        return _build_site(db, out_dir, search_index, site_url, workers, snapshot)
+    finally:
+        if enabled:
+            gc.enable()
 
 
-def by_month(events):
-    """[(month, [events])] in the (newest first) order given."""
-    return [(m, list(g)) for m, g in itertools.groupby(events, key=lambda e: e["month"])]
+def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
+    site_url = site_url if site_url is not None else os.environ.get("RIVALRY_SITE_URL")
+    if site_url:
+        if not http_url(site_url):
+            raise OutputError(f"site URL {site_url!r} is not an absolute http(s) URL")
+        site_url = site_url.rstrip("/") + "/"
+    clock = _Clock()
+    site = sitedata.load(db)
+    clock("load")
+    plan = Plan(_salt())
+    kinds = _plan(plan, site, site_url or "")
+    clock("plan")
+    out = Output(out_dir, plan.salt.hex())
+    clock("manifests")
+    try:
+        # The downloads are made by this process while the workers render pages.
+        rendered = _execute(plan, out, workers, lambda: _write_files(out, site, db, snapshot))
+        clock("render+downloads")
+        if search_index and site.events:
+            import shutil
+            shutil.rmtree(out.target / "pagefind", ignore_errors=True)
+            search_seconds = search.index(out.target)
+        else:
+            out.carry_unmanaged()
+            search_seconds = 0.0
+        clock("search")
+        files = out.commit()
+        clock("commit")
+    except BaseException:
+        out.abort()
+        raise
+    counts = dict(sorted(kinds.items()))
+    counts["pages"] = sum(kinds.values())
+    counts["skipped"] = site.skipped
+    counts["search_seconds"] = round(search_seconds, 3)
+    counts.update(files)
+    counts["rendered"] = rendered
+    return counts
 
 
-def page_rel(base: str, n: int) -> str:
-    return f"{base}.html" if n == 1 else f"{base}.{n}.html"
+def _execute(plan: Plan, out: Output, workers: int | None, meanwhile) -> int:
+    """Render the pages whose key changed (in parallel when there are many); keep the rest."""
+    out.makedirs(p[0] for p in plan.pages)
+    todo = []
+    live, base, manifest = out.live, out.base, out.manifest
+    same_code = out.salt == out.live_salt and out.mirror is None
+    link = out.link_from_live
+    for page in plan.pages:
+        rel, key = page[0], page[1]
+        old = live.get(rel) if same_code else None
+        if old is not None and old[1] == key:  # same inputs: the live file is right
+            b = base.get(rel)
+            if b is None or b[0] != old[0]:
+                link(rel)
+            if rel in manifest:
+                raise OutputError(f"two pages claim {rel!r}")
+            manifest[rel] = old
+        else:
+            todo.append(page)
+    out.unchanged += len(manifest)
+    _STATE.update(env=make_env(), items=fragments.Items(), todo=todo, out=out)
+    workers = workers or len(os.sched_getaffinity(0))
+    try:
+        if workers > 1 and len(todo) >= PARALLEL_MIN:
+            ctx = multiprocessing.get_context("fork")
+            tasks = [(i, workers * 4) for i in range(workers * 4)]
+            with ctx.Pool(workers) as pool:
+                running = pool.imap_unordered(_work, tasks)
+                meanwhile()
+                for results in running:
+                    for r in results:
+                        out.record(r)
+        else:
+            for r in _work((0, 1)):
+                out.record(r)
+            meanwhile()
+    finally:
+        _STATE.clear()
+    return len(todo)
 
 
-class Renderer:
-    def __init__(self, out: Output):
-        self.env = make_env()
-        self.out = out
-        self.counts: Counter = Counter()
-        self._templates = {}
-
-    def page(self, rel: str, template: str, kind: str, **ctx) -> None:
-        ctx.setdefault("root", "../" * rel.count("/"))
-        ctx.setdefault("path", rel)
-        ctx.setdefault("feed", None)
-        tpl = self._templates.get(template) or self._templates.setdefault(
-            template, self.env.get_template(template))
-        self.out.write(rel, tpl.render(**ctx))
-        self.counts[kind] += 1
-
-    def paged(self, base: str, template: str, kind: str, events: list, **ctx) -> None:
-        chunks = [events[i:i + PER_PAGE] for i in range(0, len(events), PER_PAGE)] or [[]]
-        n = len(chunks)
-        for i, chunk in enumerate(chunks, 1):
-            pager = {"page": i, "pages": n,
-                     "prev": page_rel(base, i - 1) if i > 1 else None,
-                     "next": page_rel(base, i + 1) if i < n else None,
-                     "first": page_rel(base, 1), "last": page_rel(base, n)}
-            self.page(page_rel(base, i), template, kind if i == 1 else kind + "_pages",
-                      months=by_month(chunk), pager=pager, total=len(events), **ctx)
-
-
-def _copy_static(out: Output) -> None:
+def _write_files(out: Output, site, db, snapshot: bool) -> None:
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             out.write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
+    events_key = digest(_keys(site.events)).hex()
+    out.makedirs(["downloads/x"])
+    for rel, make in (("downloads/events.csv", downloads.to_csv),
+                      ("downloads/events.json", downloads.to_json)):
+        if out.unchanged_key(rel, events_key):
+            out.record(out.keep(rel))
+        else:
+            out.write(rel, make(site.events), events_key)
+    if snapshot:
+        path = database_file(db)
+        if path:
+            from rivalry.reading import snapshot as take_snapshot
+
+            take_snapshot(path, out.target_path(downloads.SNAPSHOT))
+            out.adopt(downloads.SNAPSHOT)
+
+
+def database_file(db) -> Path | None:
+    """The file behind a sqlite_utils Database (None for an in-memory one)."""
+    for _, name, file in db.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+# --- what each page shows ---------------------------------------------------------------------
+
+def _plan(plan: Plan, site, site_url: str) -> Counter:
+    kinds: Counter = Counter()
+
+    def add(kind, rel, template, key_parts, **ctx):
+        kinds[kind] += 1
+        plan.add(rel, template, key_parts, **ctx)
+
+    labels = {}
+    for code in site.actions:  # two codes with the same slug share one page: first label wins
+        labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
+    facets = _facets(site)
+    action_counts = {a: len(facets[(ALL, a)]) for a in labels if (ALL, a) in facets}
+    country_counts = {c: len(facets[(c, ALL)]) for c in site.countries if (c, ALL) in facets}
+    common = {"labels": labels, "action_counts": action_counts, "country_counts": country_counts}
+    common_key = (tuple(sorted(labels.items())), tuple(sorted(action_counts.items())),
+                  tuple(sorted(country_counts.items())))
+    codes = list(site.actions)
+
+    latest = site.events[:HOME_SIZE]
+    the_chart = chart.monthly_chart(site.events, codes, {c: sitedata.action_label(c) for c in codes})
+    add("home", "index.html", "home.html", (repr(the_chart), _keys(latest), len(site.events), common_key),
+        title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
+        total=len(site.events), chart=the_chart, feed=feed_rel(ALL, ""), **common)
+
+    # Timelines and their filters.
+    for (country, action), events in sorted(facets.items()):
+        base = f"timeline/{country}/{action}"
+        feed = (feed_rel(ALL, "") if country == ALL and action == ALL else
+                feed_rel("actions", action) if country == ALL else
+                feed_rel("countries", country) if action == ALL else None)
+        title = _facet_title(country, action, labels)
+        paged = len(events) > PER_PAGE
+        groups = by_month(events) if paged else []
+        index = month_index(groups)
+        nav_c = tuple((c, len(facets[(c, action)])) for c in country_counts if (c, action) in facets)
+        nav_a = tuple((a, len(facets[(country, a)])) for a in action_counts if (country, a) in facets)
+        add("timeline", base + ".html", "timeline.html",
+            (title, len(events), nav_c, nav_a, repr(index), feed, _keys(events[:PER_PAGE]), common_key),
+            country=country, action=action, nav_c=nav_c, nav_a=nav_a, feed=feed, title=title,
+            month=None, index=index, total=len(events), base=base,
+            _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
+        if paged:
+            _month_pages(add, "timeline_months", base, "timeline.html", groups, title,
+                         country=country, action=action, feed=feed, **common)
+
+    kinds["events"] += len(site.events)
+    for ev in site.events:
+        plan.add_lazy(ev["href"], "event.html", ev["key"].hex(), _event_ctx, ev)
+
+    entities = [e for e in site.entities.values() if e["href"]]
+    for ent in entities:
+        events = ent["events"]
+        summary = _entity_summary(ent, site.entities)
+        paged = len(events) > PER_PAGE
+        groups = by_month(events) if paged else []
+        index = month_index(groups)
+        base = ent["href"][:-5]
+        feed = feed_rel("entities", ent["id"]) if events else None
+        add("entities", ent["href"], "entity.html",
+            (ent["key"], repr(summary), len(events), repr(index), _keys(events[:PER_PAGE]), feed),
+            ent=ent, title=ent["name"], summary=summary, total=len(events), month=None,
+            index=index, base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
+        if paged:
+            _month_pages(add, "entity_months", base, "entity.html", groups, ent["name"], ent=ent,
+                         summary=summary, feed=feed, entity_key=ent["key"])
+    groups = _group_entities(entities)
+    add("index_pages", "entities.html", "entities.html",
+        (tuple((t, tuple((e["key"], len(e["events"])) for e in es)) for t, es in groups),),
+        title="Entities", groups=groups)
+
+    for doc in site.documents.values():
+        if doc["href"]:
+            kinds["documents"] += 1
+            key = page_key((doc["key"], _keys(doc["events"]))) if doc["events"] else doc["key"].hex()
+            plan.add_lazy(doc["href"], "document.html", key, _document_ctx, doc)
+
+    by_source = defaultdict(list)
+    for doc in sorted(site.documents.values(), key=lambda d: (d["published"] or "", d["id"]),
+                      reverse=True):
+        if doc["source"]:
+            doc["month"] = (doc["published"] or "")[:7]
+            by_source[doc["source"]["id"]].append(doc)
+    sources = [s for s in site.sources.values() if s["href"]]
+    for src in sources:
+        docs = by_source.get(src["id"], [])
+        _source_pages(add, src, docs)
+    add("index_pages", "sources.html", "sources.html",
+        (tuple((s["key"], len(by_source.get(s["id"], []))) for s in sources),),
+        title="Sources", sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
+
+    add("index_pages", "actions.html", "actions.html", (common_key,), title="Action types", **common)
+    add("index_pages", "countries.html", "countries.html", (common_key,), title="Countries", **common)
+    tax = _taxonomy(codes, action_counts)
+    totals = _totals(site)
+    evaluation = _evaluation()
+    add("index_pages", "methodology.html", "methodology.html",
+        (repr(tax), repr(totals), repr(evaluation), common_key),
+        title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
+    add("index_pages", "downloads.html", "downloads.html", (len(site.events),),
+        title="Downloads", columns=downloads.COLUMNS, total=len(site.events),
+        snapshot_tables=downloads.SNAPSHOT_TABLES)
+    add("index_pages", "search.html", "search.html", (common_key,), title="Search", **common)
+    _feeds(add, site, facets, labels, site_url)
+    return kinds
+
+
+def _event_ctx(ev):
+    return {"ev": ev, "title": _event_title(ev), "_lazy": {"body": (fragments.event_body, ev)}}
+
+
+def _document_ctx(doc):
+    return {"doc": doc, "title": doc["title"], "_lazy": {"listing": ("plain", doc["events"])}}
+
+
+def _month_pages(add, kind, base, template, groups, title, **ctx):
+    entity_key = ctx.pop("entity_key", None)
+    for i, (month, evs) in enumerate(groups):
+        slug = fragments.month_slug(month)
+        newer = fragments.month_slug(groups[i - 1][0]) if i > 0 else None
+        older = fragments.month_slug(groups[i + 1][0]) if i + 1 < len(groups) else None
+        add(kind, f"{base}/{slug}.html", template,
+            (title, month, newer, older, _keys(evs), entity_key,
+             ctx.get("feed"), ctx.get("country"), ctx.get("action")),
+            **ctx, title=f"{title} · {month_label(month)}", month=month, month_slug=slug, newer=newer,
+            older=older, total=len(evs), base=base, index=[],
+            _lazy={"listing": ("months", evs)})
+
+
+def _source_pages(add, src, docs):
+    base = src["href"][:-5]
+    paged = len(docs) > PER_PAGE
+    index = month_index(by_month(docs)) if paged else []
+    dkeys = lambda ds: b"".join(d["key"] + str(len(d["events"])).encode() for d in ds)  # noqa: E731
+    add("sources", src["href"], "source.html",
+        (src["key"], len(docs), repr(index), dkeys(docs[:PER_PAGE])),
+        src=src, docs=docs[:PER_PAGE], total=len(docs), title=src["name"], month=None,
+        index=index, base=base)
+    if paged:
+        groups = by_month(docs)
+        for i, (month, ds) in enumerate(groups):
+            slug = fragments.month_slug(month)
+            newer = fragments.month_slug(groups[i - 1][0]) if i > 0 else None
+            older = fragments.month_slug(groups[i + 1][0]) if i + 1 < len(groups) else None
+            add("source_months", f"{base}/{slug}.html", "source.html",
+                (src["key"], month, newer, older, dkeys(ds)),
+                src=src, docs=ds, total=len(ds), title=f"{src['name']} · {month_label(month)}",
+                month=month, month_slug=slug, newer=newer, older=older, index=[], base=base)
+
+
+def _feeds(add, site, facets, labels, site_url: str) -> None:
+    def feed(rel, title, events, alternate):
+        entries = events[:FEED_SIZE]
+        updated = max((e["date"] for e in entries if e["date"]), default="1970-01-01")
+        ctx = {"root": site_url} if site_url else {}
+        add("feeds", rel, "feed.xml", (title, alternate, updated, site_url, _keys(entries)),
+            title=title, entries=entries, updated=updated, alternate=alternate, feed_id=rel, **ctx)
+
+    feed(feed_rel(ALL, ""), "All events", site.events, "timeline/all/all.html")
+    for (country, action), events in sorted(facets.items()):
+        if country == ALL and action != ALL:
+            feed(feed_rel("actions", action), labels[action], events, f"timeline/all/{action}.html")
+        elif action == ALL and country != ALL:
+            feed(feed_rel("countries", country), sitedata.country_label(country), events,
+                 f"timeline/{country}/all.html")
+    for ent in site.entities.values():
+        if ent["href"] and ent["events"]:
+            feed(feed_rel("entities", ent["id"]), ent["name"], ent["events"], ent["href"])
 
 
 def _facets(site) -> dict[tuple[str, str], list]:
@@ -113,7 +497,7 @@ def _facets(site) -> dict[tuple[str, str], list]:
     return facets
 
 
-def _entity_summary(ent) -> dict:
+def _entity_summary(ent, entities) -> dict:
     took, against = Counter(), Counter()
     partners: Counter = Counter()
     for ev in ent["events"]:
@@ -126,128 +510,8 @@ def _entity_summary(ent) -> dict:
             if other and other is not ent:
                 partners[other["id"]] += 1
     top = sorted(partners.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
-    return {"took": sorted(took.items()), "against": sorted(against.items()), "partners": top}
-
-
-def feed_rel(kind: str, ident: str) -> str:
-    return "feeds/all.xml" if kind == ALL else f"feeds/{kind}/{ident}.xml"
-
-
-def build_site(db, out_dir, *, search_index: bool = True) -> dict:
-    """Render the whole site from the store into out_dir, swapped in atomically.
-
-    Returns counts: pages per kind, 'pages' (total), 'skipped' (rows whose id cannot be a file
-    name), the file counts 'written', 'unchanged', 'removed', and 'search_seconds'.
-    """
-    site = sitedata.load(db)
-    out = Output(out_dir)
-    try:
-        r = Renderer(out)
-        _render(r, site, out)
-        search_seconds = search.index(out.stage) if search_index and site.events else 0.0
-        files = out.commit()
-    except BaseException:
-        out.abort()
-        raise
-    counts = dict(sorted(r.counts.items()))
-    counts["pages"] = sum(r.counts.values())
-    counts["skipped"] = site.skipped
-    counts["search_seconds"] = round(search_seconds, 3)
-    counts.update(files)
-    return counts
-
-
-def _render(r: Renderer, site, out: Output) -> None:
-    _copy_static(out)
-    labels = {}
-    for code in site.actions:  # two codes with the same slug share one page: first label wins
-        labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
-    facets = _facets(site)
-    action_counts = {a: len(facets[(ALL, a)]) for a in labels if (ALL, a) in facets}
-    country_counts = {c: len(facets[(c, ALL)]) for c in site.countries if (c, ALL) in facets}
-    common = {"labels": labels, "action_counts": action_counts, "country_counts": country_counts}
-
-    codes = [c for c in site.actions]
-    r.page("index.html", "home.html", "home", title="Latest events", latest=site.events[:20],
-           total=len(site.events), chart=chart.monthly_chart(
-               site.events, codes, {c: sitedata.action_label(c) for c in codes}),
-           feed=feed_rel(ALL, ""), **common)
-
-    for (country, action), events in sorted(facets.items()):
-        base = f"timeline/{country}/{action}"
-        feed = (feed_rel(ALL, "") if country == ALL and action == ALL else
-                feed_rel("actions", action) if country == ALL else
-                feed_rel("countries", country) if action == ALL else None)
-        r.paged(base, "timeline.html", "timeline", events, country=country, action=action,
-                facets=facets, feed=feed, title=_facet_title(country, action, labels), **common)
-
-    for ev in site.events:
-        r.page(ev["href"], "event.html", "events", ev=ev, title=_event_title(ev))
-
-    entities = [e for e in site.entities.values() if e["href"]]
-    for ent in entities:
-        r.paged(ent["href"][:-5], "entity.html", "entities", ent["events"], ent=ent,
-                title=ent["name"], summary=_entity_summary(ent), entities=site.entities,
-                feed=feed_rel("entities", ent["id"]) if ent["events"] else None)
-    r.page("entities.html", "entities.html", "index_pages", title="Entities",
-           groups=_group_entities(entities))
-
-    for doc in site.documents.values():
-        if doc["href"]:
-            r.page(doc["href"], "document.html", "documents", doc=doc, title=doc["title"])
-
-    by_source = defaultdict(list)
-    for doc in sorted(site.documents.values(), key=lambda d: (d["published"] or "", d["id"]),
-                      reverse=True):
-        if doc["source"]:
-            by_source[doc["source"]["id"]].append(doc)
-    sources = [s for s in site.sources.values() if s["href"]]
-    for src in sources:
-        docs = by_source.get(src["id"], [])
-        _paged_docs(r, src, docs)
-    r.page("sources.html", "sources.html", "index_pages", title="Sources",
-           sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
-
-    r.page("actions.html", "actions.html", "index_pages", title="Action types", **common)
-    r.page("countries.html", "countries.html", "index_pages", title="Countries", **common)
-    r.page("methodology.html", "methodology.html", "index_pages", title="Methodology",
-           taxonomy=_taxonomy(codes, action_counts), totals=_totals(site), **common)
-    r.page("downloads.html", "downloads.html", "index_pages", title="Downloads",
-           columns=downloads.COLUMNS, total=len(site.events))
-    r.page("search.html", "search.html", "index_pages", title="Search", **common)
-    out.write("downloads/events.csv", downloads.to_csv(site.events))
-    out.write("downloads/events.json", downloads.to_json(site.events))
-    _feeds(r, site, facets, labels)
-
-
-def _paged_docs(r: Renderer, src, docs) -> None:
-    base = src["href"][:-5]
-    chunks = [docs[i:i + PER_PAGE] for i in range(0, len(docs), PER_PAGE)] or [[]]
-    for i, chunk in enumerate(chunks, 1):
-        pager = {"page": i, "pages": len(chunks),
-                 "prev": page_rel(base, i - 1) if i > 1 else None,
-                 "next": page_rel(base, i + 1) if i < len(chunks) else None}
-        r.page(page_rel(base, i), "source.html", "sources" if i == 1 else "sources_pages",
-               src=src, docs=chunk, pager=pager, total=len(docs), title=src["name"])
-
-
-def _feeds(r: Renderer, site, facets, labels) -> None:
-    def feed(rel, title, events, alternate):
-        entries = events[:FEED_SIZE]
-        updated = max((e["date"] for e in entries if e["date"]), default="1970-01-01")
-        r.page(rel, "feed.xml", "feeds", title=title, entries=entries, updated=updated,
-               alternate=alternate, feed_id=rel)
-
-    feed(feed_rel(ALL, ""), "All events", site.events, "timeline/all/all.html")
-    for (country, action), events in sorted(facets.items()):
-        if country == ALL and action != ALL:
-            feed(feed_rel("actions", action), labels[action], events, f"timeline/all/{action}.html")
-        elif action == ALL and country != ALL:
-            feed(feed_rel("countries", country), sitedata.country_label(country), events,
-                 f"timeline/{country}/all.html")
-    for ent in site.entities.values():
-        if ent["href"] and ent["events"]:
-            feed(feed_rel("entities", ent["id"]), ent["name"], ent["events"], ent["href"])
+    return {"took": sorted(took.items()), "against": sorted(against.items()),
+            "partners": [(entities[i]["name"], entities[i]["href"], n) for i, n in top]}
 
 
 def _facet_title(country, action, labels) -> str:
@@ -278,3 +542,37 @@ def _taxonomy(seen_codes, action_counts):
 def _totals(site):
     return {"events": len(site.events), "entities": len(site.entities),
             "documents": len(site.documents), "sources": len(site.sources)}
+
+
+def _evaluation(path: Path | None = None) -> dict | None:
+    """The tagger's figures on the test split, as `rivalry eval` wrote them (docs/eval.json).
+
+    The build never runs the model: it shows the last figures written, or none."""
+    path = Path(os.environ.get("RIVALRY_EVAL_JSON") or path or EVAL_JSON)
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("per_class"), dict):
+        return None
+
+    def num(v):
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+    rows = []
+    for code, v in sorted(raw["per_class"].items()):
+        if isinstance(v, dict):
+            rows.append({"code": str(code), "precision": num(v.get("precision")),
+                         "recall": num(v.get("recall")), "f1": num(v.get("f1")),
+                         "support": v.get("support") if isinstance(v.get("support"), int) else None})
+    acc = raw.get("accuracy") if isinstance(raw.get("accuracy"), dict) else {}
+    support = raw.get("support") if isinstance(raw.get("support"), dict) else {}
+    roles = [{"role": str(k), "value": num(v), "n": support.get(k) if isinstance(support.get(k), int) else None}
+             for k, v in sorted(acc.items()) if num(v) is not None]
+    return {"split": str(raw.get("split", "test")), "count": raw.get("items") if isinstance(raw.get("items"), int) else None,
+            "macro_f1": num(raw.get("macro_f1")), "per_class": rows, "roles": roles,
+            "date": str(raw["date"]) if isinstance(raw.get("date"), str) else None,
+            "pipeline_version": str(raw["pipeline_version"]) if isinstance(raw.get("pipeline_version"), str) else None}
+
+
+__all__ = ["build_site", "feed_rel", "month_index", "Markup"]

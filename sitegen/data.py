@@ -6,6 +6,7 @@ valid file name, so templates link exactly to the pages that exist.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -62,6 +63,11 @@ class SiteData:
     skipped: int = 0  # rows whose id cannot be a file name
 
 
+def digest(*parts) -> bytes:
+    """A short stable fingerprint of plain values (str, int, float, None, bytes, tuples)."""
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
 def _page(kind: str, ident) -> str | None:
     return f"{kind}/{ident}.html" if valid_id(ident) else None
 
@@ -73,6 +79,8 @@ def load(db) -> SiteData:
             "SELECT id, name, owner, country, kind, url FROM sources ORDER BY id"):
         data.sources[sid] = {"id": sid, "name": _text(name) or _text(sid), "owner": _text(owner),
                              "country": _text(country), "kind": _text(kind), "url": http_url(url), "href": _page("sources", sid)}
+        src = data.sources[sid]
+        src["key"] = digest(*(src[k] for k in ("id", "name", "owner", "country", "kind", "url", "href")))
     for eid, name, etype, country, aliases in conn.execute(
             "SELECT id, name, type, country, aliases FROM entities ORDER BY id"):
         ok = valid_id(eid)
@@ -81,6 +89,8 @@ def load(db) -> SiteData:
                               "country": _text(country), "country_slug": slug(country),
                               "aliases": [_text(a) for a in _aliases(aliases) if a != name],
                               "href": _page("entities", eid), "events": []}
+        e = data.entities[eid]
+        e["key"] = digest(eid, e["name"], e["type"], e["country"], tuple(e["aliases"]), e["href"])
     for did, source_id, url, title, published in conn.execute(
             "SELECT id, source_id, url, title, published_at FROM documents ORDER BY id"):
         ok = valid_id(did)
@@ -90,6 +100,10 @@ def load(db) -> SiteData:
                                "title": _text(title) or "(untitled)",
                                "published": _date(published), "href": _page("documents", did),
                                "events": []}
+        d = data.documents[did]
+        src = d["source"]
+        d["key"] = digest(did, d["url"], d["raw_url"], d["title"], d["published"], d["href"],
+                          src["key"] if src else None)
     ent = data.entities.get
     for row in conn.execute(
             "SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
@@ -115,6 +129,10 @@ def load(db) -> SiteData:
         # firm shows under both): that is what "every Chinese countermeasure" filters on.
         ev["countries"] = sorted({e["country_slug"] for e in (ev["actor"], ev["target"])
                                   if e and e["country_slug"]})
+        key = lambda e: e["key"] if e else None  # noqa: E731
+        ev["key"] = digest(evid, action, event_date, published, ev["modality"], ev["status"],
+                           ev["evidence"], confidence, key(ev["actor"]), key(ev["target"]),
+                           key(ev["object"]), doc["key"] if doc else None)
         data.events.append(ev)
     # Newest first; id breaks ties so the order (and the output bytes) never depend on the row order.
     data.events.sort(key=lambda e: e["id"])

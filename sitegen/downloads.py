@@ -25,37 +25,62 @@ COLUMNS = [
 ]
 
 
+SNAPSHOT = "downloads/rivalry.db"
+SNAPSHOT_TABLES = [
+    ("sources", "Configured sources: id, name, owner, country, kind, language, url"),
+    ("documents", "Crawled documents: id, source_id, url, canonical_url, title, published_at, "
+                  "fetched_at, language, text, content_hash, status; full-text index documents_fts"),
+    ("document_versions", "Earlier versions of documents whose content changed"),
+    ("entities", "Gazetteer entities: id, name, type, country, aliases (JSON list)"),
+    ("mentions", "Where each entity is named: document_id, entity_id, start, end, surface, sentence"),
+    ("events", "The events of the timeline: the columns of events.csv above, plus evidence "
+               "offsets, trigger and pipeline_version"),
+    ("taggings", "Which pipeline version tagged each document, or why it was skipped"),
+    ("runs", "One row per crawl, tag or build run, with counts and errors (JSON)"),
+]
+
+
+_NAMES = [c for c, _ in COLUMNS]
+
+
+def _tuple(ev):
+    doc = ev["document"]
+    src = doc["source"] if doc else None
+    a, t, o = ev["actor"], ev["target"], ev["object"]
+    return (ev["id"], ev["event_date"], ev["published"], ev["action"],
+            a and a["id"], a and a["name"], t and t["id"], t and t["name"],
+            o and o["id"], o and o["name"], ev["modality"], ev["status"], ev["confidence"],
+            ev["evidence"], doc and doc["id"], doc and doc["title"], doc and doc["raw_url"],
+            src and src["id"])
+
+
 def rows(events):
     for ev in events:
-        doc = ev["document"] or {}
-        src = doc.get("source") or {}
-        name = lambda e: (e or {}).get("name")  # noqa: E731
-        ident = lambda e: (e or {}).get("id")  # noqa: E731
-        yield {"id": ev["id"], "event_date": ev["event_date"], "published": ev["published"],
-               "action": ev["action"], "actor_id": ident(ev["actor"]), "actor": name(ev["actor"]),
-               "target_id": ident(ev["target"]), "target": name(ev["target"]),
-               "object_id": ident(ev["object"]), "object": name(ev["object"]),
-               "modality": ev["modality"], "status": ev["status"], "confidence": ev["confidence"],
-               "evidence": ev["evidence"], "document_id": doc.get("id"),
-               "document_title": doc.get("title"), "document_url": doc.get("raw_url"),
-               "source_id": src.get("id")}
+        yield dict(zip(_NAMES, _tuple(ev)))
+
+
+_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value):
     # Spreadsheets run cells starting with = + - @ as formulas: crawled text must not.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    if value is None:
+        return ""
+    if value.__class__ is str and value.startswith(_RISKY):
         return "'" + value
-    return "" if value is None else value
+    return value
 
 
 def to_csv(events) -> bytes:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow([c for c, _ in COLUMNS])
-    for row in rows(events):
-        writer.writerow([_cell(row[c]) for c, _ in COLUMNS])
+    writer.writerow(_NAMES)
+    writer.writerows([_cell(v) for v in _tuple(ev)] for ev in events)
     return buf.getvalue().encode("utf-8")
 
 
 def to_json(events) -> bytes:
-    return json.dumps(list(rows(events)), ensure_ascii=False, indent=1).encode("utf-8")
+    # One object per line (the C encoder: indent= would use the slow pure-Python one).
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    lines = [dumps(dict(zip(_NAMES, _tuple(ev)))) for ev in events]
+    return ("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n").encode("utf-8")

@@ -17,10 +17,18 @@ from site_fixtures import HOSTILE, populate
 
 def snapshot(folder):
     """path -> sha256 of every file we render. Pagefind's own index is left out: the binary
-    names its filter chunks by hash-map order, which changes from run to run."""
+    names its filter chunks by hash-map order, which changes from run to run. So is the database
+    snapshot, which holds the runs table."""
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.relative_to(folder).parts[0] != "pagefind"}
+            if p.is_file() and p.relative_to(folder).parts[0] != "pagefind"
+            and p.name not in ("rivalry.db", ".manifest")}
+
+
+def leftovers(parent):
+    """Build folders left beside the output other than the spare copy a build keeps."""
+    return [p for p in parent.iterdir()
+            if p.name.startswith(".public.") and p.is_dir() and p.name != ".public.spare"]
 
 
 @pytest.fixture
@@ -108,7 +116,7 @@ def test_hostile_text_is_escaped_and_js_urls_never_links(built):
             assert tag not in ("img", "iframe", "object", "embed", "base"), (page, tag)
             if tag == "script":  # only our own module, from a file
                 assert attrs == {"type": "module", "src": attrs["src"]}, page
-                assert attrs["src"].endswith("static/search.js"), page
+                assert attrs["src"].endswith(("static/search.js", "static/filters.js")), page
             assert not [a for a in attrs if a.startswith("on")], (page, tag, attrs)
             for a in ("href", "src", "action"):
                 value = (attrs.get(a) or "").strip().lower()
@@ -133,12 +141,16 @@ def test_only_http_urls_are_links(url, ok):
 def test_second_build_is_byte_identical_and_rewrites_nothing(built):
     out, counts, _ = built
     first = snapshot(out)
-    manifest = json.loads(read(out, ".manifest.json"))
+    import marshal
+    manifest = set(marshal.loads((out / ".manifest").read_bytes())[2])
     assert counts["written"] == len(manifest) and counts["unchanged"] == 0
-    assert set(manifest) <= set(first)
+    assert set(manifest) - {"downloads/rivalry.db"} <= set(first)
     again = build_site(_reopen(out), out)
     assert snapshot(out) == first
     assert again["written"] == 0 and again["unchanged"] == counts["written"]
+    assert again["rendered"] == 0  # nothing's inputs changed: nothing was even rendered
+    third = build_site(_reopen(out), out)  # from the spare copy this time
+    assert snapshot(out) == first and third["written"] == 0
 
 
 def _reopen(out):
@@ -162,7 +174,7 @@ def test_changed_and_deleted_content_is_rewritten_and_removed(built):
     assert not [g for g in gone if (out / g).exists()]
     assert "Huawei Technologies" in read(out, "events/a1b2c3d4e5f60004.html")
     assert 0 < counts["written"] < counts["pages"]
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(".public.") and p.is_dir()]
+    assert not leftovers(out.parent)
 
 
 def test_refuses_to_replace_a_folder_it_did_not_build(db, tmp_path):
@@ -173,7 +185,8 @@ def test_refuses_to_replace_a_folder_it_did_not_build(db, tmp_path):
     with pytest.raises(OutputError):
         build_site(db, foreign)
     assert (foreign / "notes.txt").read_text() == "mine"
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".home.") and p.is_dir()] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".home.") and p.is_dir()
+            and not p.name.endswith(".spare")] == []
 
 
 def test_failed_build_leaves_previous_site_untouched(built, monkeypatch):
@@ -181,10 +194,27 @@ def test_failed_build_leaves_previous_site_untouched(built, monkeypatch):
     before = snapshot(out)
     import sitegen.build as b
 
+    db = _reopen(out)
+    with db.conn:
+        db.execute("UPDATE entities SET name = 'Nvidia Corporation' WHERE id = 'nvidia'")
+    calls = []
+
     def boom(*a, **k):
-        raise RuntimeError("disk full")
-    monkeypatch.setattr(b.Renderer, "page", boom)
+        calls.append(1)
+        if len(calls) > 2:
+            raise RuntimeError("disk full")
+        return real(*a, **k)
+    real = b._render
+    monkeypatch.setattr(b, "_render", boom)
     with pytest.raises(RuntimeError):
-        build_site(_reopen(out), out)
+        build_site(db, out)
     assert snapshot(out) == before
-    assert not [p for p in out.parent.iterdir() if p.name.startswith(".public.") and p.is_dir()]
+    assert not leftovers(out.parent)
+    # The spare copy was left half-updated: the next build notices and still gets it right.
+    monkeypatch.setattr(b, "_render", real)
+    build_site(db, out)
+    after = snapshot(out)
+    assert "Nvidia Corporation" in read(out, "entities/nvidia.html")
+    fresh = out.parent / "fresh"
+    build_site(db, fresh)
+    assert snapshot(fresh) == after

@@ -85,11 +85,24 @@ def test_every_internal_link_resolves(big):
 
 def test_filters_and_pagination_are_pages(big):
     out, _, _ = big
-    # 124 events in all: pages of 50 -> 3 pages, linked newer/older.
-    assert (out / "timeline/all/all.3.html").is_file() and not (out / "timeline/all/all.4.html").exists()
-    page2 = (out / "timeline/all/all.2.html").read_text()
-    assert 'rel="prev" href="../../timeline/all/all.html"' in page2
-    assert 'rel="next" href="../../timeline/all/all.3.html"' in page2
+    # 124 events in all, more than a page: the front page shows the newest 50 and an index of
+    # month pages, which are the pagination (stable: a new event only changes its own month).
+    front = (out / "timeline/all/all.html").read_text()
+    assert front.count('<li class="event">') == build.PER_PAGE
+    assert 'href="../../timeline/all/all/2024-03.html">Mar <span class="n">10</span>' in front
+    months = sorted(p.name for p in (out / "timeline/all/all").iterdir())
+    assert months == [f"2024-{m:02d}.html" for m in range(1, 13)] + [
+        "2025-04.html", "2025-05.html", "2025-06.html"]
+    march = (out / "timeline/all/all/2024-03.html").read_text()
+    assert march.count('<li class="event">') == 10
+    assert 'rel="prev" href="../../../timeline/all/all/2024-04.html"' in march
+    assert 'rel="next" href="../../../timeline/all/all/2024-02.html"' in march
+    first = (out / "timeline/all/all/2024-01.html").read_text()
+    assert 'rel="next"' not in first
+    # A filtered month links to the same month without each filter.
+    cn_march = (out / "timeline/cn/export-control/2024-03.html").read_text()
+    assert 'href="../../../timeline/all/export-control/2024-03.html">all countries' in cn_march
+    assert 'href="../../../timeline/cn/all/2024-03.html">all actions' in cn_march
     # The BIS -> MOFCOM export controls count for both countries; MOFCOM's accusation only CN/US.
     cn_export = (out / "timeline/cn/export-control.html").read_text()
     assert "BIS tightened rule number" in cn_export and "firmly opposes" not in cn_export
@@ -97,8 +110,26 @@ def test_filters_and_pagination_are_pages(big):
     assert 'href="../../timeline/cn/export-control.html">Export control' in cn_all
     assert not (out / "timeline/cn/license-action.html").exists()  # no such event: no page, no link
     assert "timeline/cn/license-action.html" not in cn_all
-    # The entity with 121 events is paginated too.
-    assert (out / "entities/us-bis.3.html").is_file()
+    # Short lists get no month pages.
+    assert not (out / "timeline/all/accusation").exists()
+    # The entity with 121 events gets month pages too.
+    assert (out / "entities/us-bis/2024-03.html").is_file()
+    assert "BIS tightened rule number" in (out / "entities/us-bis/2024-03.html").read_text()
+
+
+def test_a_new_event_rewrites_only_its_month(big, db):
+    out, counts, docs = big
+    from site_fixtures import event
+    with db.conn:
+        db["events"].insert(event("c000000000000001", docs["bis"], "export_control", "us-bis",
+                                  "cn-mofcom", "2024-03-20", "BIS tightened one more rule."))
+    again = build_site(db, out)
+    assert again["rendered"] < 60, again
+    march = (out / "timeline/all/all/2024-03.html").read_text()
+    assert march.count('<li class="event">') == 11
+    # Months without the new event were not rewritten (same inode as before: hard links).
+    assert again["written"] < 40, again
+    assert again["unchanged"] > counts["pages"] - 40
 
 
 def test_feeds_parse(big):
@@ -149,3 +180,78 @@ def test_home_chart_counts_months(big):
     # 2024-01 gets events i = 0, 12, ..., 108: ten export controls.
     assert "<title>2024-01: 10 Export control</title>" in home
     assert home.count("<rect") >= 12
+
+
+def test_database_snapshot_download(big):
+    import sqlite3
+    out, _, _ = big
+    snap = out / "downloads/rivalry.db"
+    conn = sqlite3.connect(f"{snap.resolve().as_uri()}?mode=ro", uri=True)
+    assert conn.execute("SELECT count(*) FROM events").fetchone()[0] == 125  # the bad id too
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    conn.close()
+    page = (out / "downloads.html").read_text()
+    assert 'href="downloads/rivalry.db"' in page and "<code>mentions</code>" in page
+
+
+def test_feeds_use_the_absolute_site_url_when_given(db, tmp_path, monkeypatch):
+    populate(db)
+    out = tmp_path / "public"
+    monkeypatch.setenv("RIVALRY_SITE_URL", "https://tracker.example.org/ai")
+    build_site(db, out, search_index=False)
+    feed = feedparser.parse((out / "feeds/all.xml").read_bytes())
+    assert not feed.bozo
+    assert feed.feed.link == "https://tracker.example.org/ai/timeline/all/all.html"
+    assert all(e.link.startswith("https://tracker.example.org/ai/events/") for e in feed.entries)
+    # Pages themselves keep relative links (they work from disk and under any path).
+    assert 'href="feeds/all.xml"' in (out / "index.html").read_text()
+    monkeypatch.setenv("RIVALRY_SITE_URL", "javascript:alert(1)")
+    with pytest.raises(Exception, match="not an absolute http"):
+        build_site(db, out, search_index=False)
+
+
+def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
+    populate(db)
+    figures = {"split": "test", "items": 101, "macro_f1": 0.8125,
+               "per_class": {"export_control": {"precision": 0.9, "recall": 0.75, "f1": 0.818,
+                                                "support": 12, "tp": 9, "fp": 1, "fn": 3},
+                             "<script>": {"precision": "x", "support": 1}},
+               "accuracy": {"actor": 0.875, "date": 0.5}, "support": {"actor": 40, "date": 40},
+               "errors": [{"text": "not shown"}]}
+    path = tmp_path / "eval.json"
+    path.write_text(json.dumps(figures))
+    monkeypatch.setenv("RIVALRY_EVAL_JSON", str(path))
+    out = tmp_path / "public"
+    build_site(db, out, search_index=False)
+    page = (out / "methodology.html").read_text()
+    assert "<strong>0.81</strong>" in page and "101 items" in page
+    assert "<td><code>export_control</code></td><td>0.90</td><td>0.75</td><td>0.82</td><td>12</td>" in page
+    assert "<td>actor</td><td>0.88</td><td>40</td>" in page
+    assert "&lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
+    assert "not shown" not in page
+    path.write_text("{broken")
+    build_site(db, out, search_index=False)
+    assert "No evaluation figures" in (out / "methodology.html").read_text()
+
+
+def test_event_pages_are_light(big):
+    import gzip
+    out, _, _ = big
+    for page in (out / "events").glob("*.html"):
+        assert len(gzip.compress(page.read_bytes())) <= 15_000, page
+
+
+def test_parallel_build_matches_serial(db, tmp_path, monkeypatch):
+    docs = populate(db)
+    with db.conn:
+        db["events"].insert_all(
+            [event(f"d0000000000{i:05d}", docs["mofcom"], "tariff", "cn-mofcom", "nvidia",
+                   f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", f"MOFCOM tariff {i}.")
+             for i in range(80)], pk="id")
+    monkeypatch.setattr(build, "PARALLEL_MIN", 0)
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    build_site(db, serial, search_index=False, workers=1, snapshot=False)
+    counts = build_site(db, parallel, search_index=False, workers=2, snapshot=False)
+    files = lambda d: {p.relative_to(d).as_posix(): p.read_bytes() for p in d.rglob("*")  # noqa: E731
+                       if p.is_file() and p.name != ".manifest"}
+    assert files(serial) == files(parallel) and counts["rendered"] == counts["pages"]

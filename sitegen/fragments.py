@@ -1,0 +1,170 @@
+"""The HTML pieces every list repeats (an event in a timeline, an entity link), made in Python.
+
+A timeline page is a few hundred of these; rendering each through a Jinja macro was most of a
+build. Here each event's list item is made once per build, with a placeholder where the path to
+the site root goes, and every list that shows it joins the cached strings and fills in its root.
+
+Every value from the store goes through `escape` (markupsafe, the same escaping Jinja's autoescape
+uses); ids reach an href only through `href` fields, which data.py sets only for valid slugs.
+"""
+
+from __future__ import annotations
+
+import calendar
+
+from markupsafe import Markup, escape
+
+ROOT = "\x00"  # stands for the path to the site root; data.py strips NUL from all stored text
+UNDATED = "undated"
+
+
+def month_label(month: str) -> str:
+    try:
+        year, mon = month.split("-")
+        return f"{calendar.month_name[int(mon)]} {int(year)}"
+    except (ValueError, IndexError):
+        return "Date unknown"
+
+
+def month_slug(month: str) -> str:
+    return month or UNDATED
+
+
+def entity(e, filter_attr: bool = False) -> str:
+    if e is None:
+        return '<span class="unknown">unknown</span>'
+    attr = ' data-pagefind-filter="entity"' if filter_attr else ""
+    if e["href"]:
+        return f'<a href="{ROOT}{e["href"]}"{attr}>{escape(e["name"])}</a>'
+    return f"<span{attr}>{escape(e['name'])}</span>"
+
+
+def date(d) -> str:
+    if d:
+        return f'<time datetime="{escape(d)}">{escape(d)}</time>'
+    return '<span class="unknown">date unknown</span>'
+
+
+def truncate(text: str, length: int = 220, leeway: int = 5) -> str:
+    if len(text) <= length + leeway:
+        return text
+    cut = text[: length - 3]
+    head, sep, _ = cut.rpartition(" ")
+    return (head if sep else cut) + "..."
+
+
+ARROW = '<span class="arrow" aria-hidden="true">→</span><span class="vh"> acting on </span>'
+
+
+def event_item(ev) -> str:
+    meta = [date(ev["date"]), f'<span class="action">{escape(ev["action_label"])}</span>']
+    if ev["modality"] and ev["modality"] != "asserted":
+        meta.append(f'<span class="modality">{escape(ev["modality"])}</span>')
+    if ev["status"]:
+        meta.append(str(escape(ev["status"])))
+    obj = f' <span class="object">({entity(ev["object"])})</span>' if ev["object"] else ""
+    sources = ev.get("sources_label")
+    extra = f' · <span class="n">{escape(sources)}</span>' if sources else ""
+    return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
+            f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
+            f'<p class="evidence"><a href="{ROOT}{ev["href"]}">{escape(truncate(ev["evidence"]))}</a></p>\n'
+            "</li>\n")
+
+
+class Items:
+    """Per-build cache of list items by id (each worker process has its own)."""
+
+    def __init__(self, make=event_item):
+        self.make = make
+        self.cache: dict[str, str] = {}
+
+    def get(self, ev) -> str:
+        html = self.cache.get(ev["id"])
+        if html is None:
+            html = self.cache[ev["id"]] = self.make(ev)
+        return html
+
+    def months(self, events, root: str) -> Markup:
+        """Events (newest first) as month sections, with links relative to root."""
+        out, month, first = [], None, True
+        for ev in events:
+            if ev["month"] != month or first:
+                if not first:
+                    out.append("</ol>\n</section>\n")
+                first, month = False, ev["month"]
+                m = month_slug(month)
+                out.append(f'<section class="month" aria-labelledby="m-{m}">\n'
+                           f'<h2 id="m-{m}">{month_label(month)}</h2>\n<ol class="events">\n')
+            out.append(self.get(ev))
+        if not first:
+            out.append("</ol>\n</section>\n")
+        return Markup("".join(out).replace(ROOT, root))
+
+    def plain(self, events, root: str) -> Markup:
+        return Markup("".join(self.get(ev) for ev in events).replace(ROOT, root))
+
+
+def with_root(html: str, root: str) -> Markup:
+    return Markup(html.replace(ROOT, root))
+
+
+def _country_label(code):
+    from .data import country_label
+
+    return country_label(code)
+
+
+def event_body(ev) -> str:
+    """The <article> of an event page (root placeholder inside): one per event, so made here
+    rather than through Jinja, like the list items."""
+    e = escape
+    label = e(ev["action_label"])
+    out = ['<article class="event-page" data-pagefind-body>\n',
+           f'<p class="kicker">{label}</p>\n',
+           f'<h1 data-pagefind-meta="title">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}</h1>\n',
+           '<dl class="facts" data-pagefind-ignore>\n']
+    if ev["action_slug"]:
+        out.append(f'<dt>Action</dt><dd><a href="{ROOT}timeline/all/{ev["action_slug"]}.html" '
+                   f'data-pagefind-filter="action">{label}</a></dd>\n')
+    else:
+        out.append(f'<dt>Action</dt><dd data-pagefind-filter="action">{label}</dd>\n')
+    out.append(f'<dt>Actor</dt><dd>{entity(ev["actor"], True)}</dd>\n')
+    out.append(f'<dt>Target</dt><dd>{entity(ev["target"], True)}</dd>\n')
+    if ev["object"]:
+        out.append(f'<dt>Object</dt><dd>{entity(ev["object"], True)}</dd>\n')
+    if ev["countries"]:
+        links = ", ".join(f'<a href="{ROOT}timeline/{c}/all.html" data-pagefind-filter="country">'
+                          f'{e(_country_label(c))}</a>' for c in ev["countries"])
+        out.append(f"<dt>Countries</dt><dd>{links}</dd>\n")
+    out.append(f'<dt>Event date</dt><dd data-pagefind-sort="date">{date(ev["event_date"] or ev["published"])}</dd>\n')
+    if not ev["event_date"] and ev["published"]:
+        out.append("<dt>Note</dt><dd>No date stated; the publication date is shown.</dd>\n")
+    if ev["event_date"] and ev["published"] and ev["published"] != ev["event_date"]:
+        out.append(f"<dt>Published</dt><dd>{date(ev['published'])}</dd>\n")
+    if ev["modality"]:
+        out.append(f"<dt>Modality</dt><dd>{e(ev['modality'])}</dd>\n")
+    if ev["status"]:
+        out.append(f"<dt>Status</dt><dd>{e(ev['status'])}</dd>\n")
+    if isinstance(ev["confidence"], (int, float)):
+        out.append(f"<dt>Confidence</dt><dd>{ev['confidence']:.2f}</dd>\n")
+    out.append("</dl>\n<h2>Evidence</h2>\n")
+    out.append(f'<blockquote class="evidence"><p>{e(ev["evidence"])}</p></blockquote>\n')
+    doc = ev["document"]
+    if doc:
+        out.append('<h2>Source</h2>\n<p class="source" data-pagefind-ignore>\n')
+        title = e(doc["title"])
+        out.append(f'<a href="{ROOT}{doc["href"]}">{title}</a>' if doc["href"] else str(title))
+        src = doc["source"]
+        if src:
+            name = e(src["name"])
+            out.append(" · " + (f'<a href="{ROOT}{src["href"]}">{name}</a>' if src["href"] else str(name)))
+        if doc["published"]:
+            out.append(" · " + date(doc["published"]))
+        out.append("\n</p>\n")
+        if doc["url"]:
+            out.append(f'<p><a class="out" href="{e(doc["url"])}" rel="noopener noreferrer nofollow external">'
+                       "Read the original</a></p>\n")
+        elif doc["raw_url"]:
+            out.append(f'<p class="unsafe-url">Original address (not linked): <code>{e(doc["raw_url"])}</code></p>\n')
+    out.append("</article>\n")
+    return "".join(out)
