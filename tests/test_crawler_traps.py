@@ -364,3 +364,15 @@ def test_relevance_keywords():
     assert not is_relevant("National Park Week, 2025", "He said the park is beautiful.")  # 'said' is not 'AI'
     assert not is_relevant("Fishery disaster determinations", "Salmon fisheries in Alaska")
     assert is_relevant("Fishery disaster", "salmon", extra=["salmon"])
+
+
+def test_a_failed_index_page_gets_no_304_next_time(tmp_path):
+    with Site(TRAPS) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(HEAD + BIS_LISTING.format(base=site.base, extra="").replace(
+            "/news-updates", "/botcheck.html"))
+        for _ in range(2):
+            result = rivalry("crawl", "--db", tmp_path / "v.db", "--sources", sources, check=False)
+            assert "bot-check page" in result.stdout  # asked again in full, failed again: still loud
+    conn = sqlite3.connect(tmp_path / "v.db")
+    assert conn.execute("SELECT count(*) FROM http_cache").fetchone()[0] == 0

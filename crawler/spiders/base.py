@@ -24,6 +24,10 @@ ERROR_REASONS = {
     "ResponseDataLossError": "truncated response", "DownloadFailedError": "download failed",
 }
 
+# Canonical URLs some spider of this crawl process has asked for: every source runs in one
+# process, so the same article reached through a feed and a listing is fetched once.
+CLAIMED: set[str] = set()
+
 
 class SourceSpider(scrapy.Spider):
     """A spider for one configured source (``source`` is a dict from sources.toml)."""
@@ -69,6 +73,19 @@ class SourceSpider(scrapy.Spider):
         stats.inc_value(f"rivalry/{kind}/{reason}")
         if url:
             stats.set_value(f"rivalry/{kind}_url/{reason}", url)
+        if kind == "fail" and url and self.db_path:
+            self.forget_validators(url)
+
+    def forget_validators(self, url: str) -> None:
+        """A page that failed (bot-check, broken JSON) must not earn a 304 next time: the
+        conditional-GET middleware stored its ETag before the page was parsed."""
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=30)
+            with conn:
+                conn.execute("DELETE FROM http_cache WHERE url = ?", [url])
+            conn.close()
+        except sqlite3.Error:
+            pass
 
     def on_error(self, failure):
         request = failure.request
@@ -147,6 +164,11 @@ class SourceSpider(scrapy.Spider):
         if self.too_old(kw.get("published_at")):
             stats.inc_value("rivalry/skipped_old")
             return None
+        key = canonical_url(response.urljoin(url))
+        if key in CLAIMED:  # another source (or route) of this crawl fetches it already
+            stats.inc_value("rivalry/skipped_known")
+            return None
+        CLAIMED.add(key)
         return self.request(response.urljoin(url), self.parse_article, **kw)
 
     # --- items ----------------------------------------------------------------------------------
