@@ -54,6 +54,10 @@ def resolve(text: str, base_iso: str, future: bool = False) -> tuple[str, str] |
     cleaned = _LEAD_RE.sub("", text.strip()).strip(" ,.;")
     settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "future" if future else "past",
                 "RETURN_AS_TIMEZONE_AWARE": False}
+    day = _WEEKDAY_ONLY.match(cleaned)
+    if day and _WEEKDAY_NUM[day.group(1).lower()[:3]] == base.weekday():
+        # "said on Monday" in a story published that Monday: the same day, not a week before
+        return base.date().isoformat(), "day"
     data = DateDataParser(languages=["en"], settings=settings).get_date_data(cleaned)
     if data is None or data.date_obj is None:
         return _fallback(cleaned, base)
@@ -68,6 +72,8 @@ def resolve(text: str, base_iso: str, future: bool = False) -> tuple[str, str] |
 
 
 _YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
+_WEEKDAY_ONLY = re.compile(rf"^({_WEEKDAYS})$", re.I)
+_WEEKDAY_NUM = {d: i for i, d in enumerate("mon tue wed thu fri sat sun".split())}
 _MONTH_RE = re.compile(rf"\b({_MONTHS})\b", re.I)
 _MONTH_NUM = {m: i for i, m in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}

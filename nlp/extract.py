@@ -28,7 +28,7 @@ OBJECT_TYPES = {"chip", "ai_model", "law", "hardware", "product", "technology", 
 STOP_SURFACES = {"ai", "a.i.", "artificial intelligence", "genai", "agi", "llm", "llms", "gpu",
                  "gpus", "cpu", "section", "fact sheet", "background", "press release",
                  "readout", "summary", "q", "a", "note", "share", "print", "email", "tweet",
-                 "related", "contact", "media contact", "subscribe", "menu", "home"}
+                 "related", "contact", "media contact", "subscribe", "menu", "home", "api", "apis"}
 STATEMENT_ACTIONS = {"accusation", "distillation_accusation"}
 SAY_VERBS = {"say", "state", "claim", "find", "allege", "argue", "warn", "tell", "note", "write",
              "believe", "conclude", "add", "insist", "contend"}
@@ -280,10 +280,11 @@ class Extractor:
                 elif child.dep_ == "xcomp":  # "urged X to stop", "allowed Nvidia to sell"
                     candidates.extend((3, g) for g in child.children if g.dep_ == "dobj")
         for _, tok in sorted(candidates, key=lambda c: c[0]):
-            found = _entity_in(tok, by_token, actors=True, exclude=trig_ids, avoid=actor)
+            found = _entity_in(tok, by_token, actors=True, exclude=trig_ids, avoid=actor,
+                               modifiers=False)
             if found:
                 return found, "parse"
-        near = _nearest(sent, trig, by_token, before=False, avoid=actor)
+        near = _nearest(sent, trig, by_token, before=False, avoid=actor, pred=pred)
         return (near, "near") if near else (None, None)
 
     def _object(self, sent, trig, pred, by_token):
@@ -426,7 +427,8 @@ def _clause_chain(pred: Token) -> list[Token]:
     return chain
 
 
-def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None) -> str | None:
+def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None,
+               modifiers: bool = True) -> str | None:
     """The entity a phrase refers to: the one containing its head, else the first one in its
     subtree (nearest the head) that can act (not a chip, model or law)."""
     lk = by_token.get(tok.i)
@@ -442,6 +444,8 @@ def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None) ->
             continue
         if lk.type == "place" and t.i != tok.i:  # "a plant in Dresden": where, not who
             continue
+        if not modifiers and t.i != tok.i and _is_modifier(lk):
+            continue
         depth = sum(1 for a in t.ancestors if a.i != tok.i and tok in a.ancestors) + \
             (0 if t.i >= tok.i else 0.5)
         if best_depth is None or depth < best_depth:
@@ -450,16 +454,45 @@ def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None) ->
 
 
 def _nearest(sent: Span, trig: Span, by_token, *, before: bool, avoid=None, skip=(),
-             limit: int | None = None) -> str | None:
+             limit: int | None = None, pred: Token | None = None) -> str | None:
     start = trig.start if limit is None else min(limit, trig.start)
     rng = range(start - 1, sent.start - 1, -1) if before else range(trig.end, sent.end)
     for i in rng:
         lk = by_token.get(i)
         # places the gazetteer does not know (cities, states) are where, not who
         if lk and lk.type not in OBJECT_TYPES and lk.type != "place" and lk.entity_id != avoid \
-                and i not in skip:
+                and i not in skip and not (not before and _not_a_target(lk, pred)):
             return lk.entity_id
     return None
+
+
+_LOCATIVE = {"in", "at", "within", "inside", "across", "throughout"}
+
+
+def _not_a_target(lk: Linked, pred: Token | None) -> bool:
+    """A name after the trigger that the parse says is not what is acted upon: the maker in
+    "Nvidia GPUs" or "Biden-era rule", a place ("sell chips in China"), or the subject of
+    another clause ("..., the Xinhua news agency reported")."""
+    span = lk.span
+    root = span.root
+    head = root.head
+    if root.dep_ in ("compound", "amod", "nmod", "npadvmod", "poss") and head.i not in \
+            range(span.start, span.end) and head.pos_ in ("NOUN", "PROPN") and head.ent_type_ == "" :
+        return True
+    if root.dep_ == "pobj" and head.lower_ in _LOCATIVE:
+        return True
+    if root.dep_ in ("nsubj", "nsubjpass") and pred is not None and head.i != pred.i and \
+            head.lemma_ in SAY_VERBS | {"report", "announce"}:
+        return True
+    return False
+
+
+def _is_modifier(lk: Linked) -> bool:
+    """"Biden-era rule", "Azure OpenAI service": a name that only qualifies a noun."""
+    root = lk.span.root
+    return root.dep_ in ("compound", "amod", "npadvmod") and \
+        root.head.i not in range(lk.span.start, lk.span.end) and \
+        root.head.pos_ in ("NOUN",) and root.head.ent_type_ == ""
 
 
 _NUMBERED_OF = re.compile(r"\bNo\.?\s*\d+\s+of\s+(?:the\s+)?$", re.I)
