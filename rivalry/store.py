@@ -60,7 +60,7 @@ def _v1(db: sqlite_utils.Database) -> None:
             command TEXT NOT NULL,        -- nightly | crawl | tag | build | ingest
             started TEXT NOT NULL,
             finished TEXT,
-            status TEXT NOT NULL,         -- running | ok | failed | flagged
+            status TEXT NOT NULL,         -- running | ok | failed | flagged | interrupted
             counts TEXT,                  -- JSON: per stage / per source counts
             errors TEXT                   -- JSON: per source reasons
         );
@@ -351,7 +351,15 @@ def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
 
 
 def start_run(db: sqlite_utils.Database, command: str) -> int:
+    """Record a new run. A run still 'running' at this point is a dead one: every writing
+    command holds the writer lock (rivalry/lock.py), so its process was killed before it could
+    finish; it is marked 'interrupted' (finished stays NULL) instead of running forever."""
+    import json
+
     with db.conn:
+        db.execute("UPDATE runs SET status = 'interrupted', errors = ? WHERE status = 'running'",
+                   [json.dumps({"run": f"interrupted: its process died before finishing "
+                                       f"(found by the next run at {utc_now()})"})])
         table = db["runs"].insert({"command": command, "started": utc_now(), "status": "running"})
     return table.last_pk
 
