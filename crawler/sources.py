@@ -82,12 +82,10 @@ def _check_source(entry: dict, label: str) -> None:
         for key in API_REQUIRED:
             if key not in fields:
                 raise SourcesError(f"{label}: missing required field 'fields.{key}'")
-    if kind == "listing":
-        selectors = entry.get("selectors")
-        if selectors is None or "item" not in selectors:
-            raise SourcesError(f"{label}: missing required field 'selectors.item' for a listing source")
     if "selectors" in entry:
         _check_table(entry["selectors"], dict.fromkeys(SELECTOR_KEYS, str), f"{label}: field 'selectors")
+    if kind == "listing" and "item" not in entry.get("selectors", {}):
+        raise SourcesError(f"{label}: missing required field 'selectors.item' for a listing source")
     if "paging" in entry:
         _check_table(entry["paging"], PAGING_KEYS, f"{label}: field 'paging")
         mode = entry["paging"].get("mode", "none")
