@@ -32,3 +32,26 @@ def test_dev_split_meets_floor():
     assert "macro-F1" in report and "actor" in report
     assert result["macro_f1"] >= 0.85, report
     assert result["accuracy"]["date"] >= 0.90, report
+
+
+@pytest.mark.skipif(not GAZETTEER_PATH.exists(), reason="nlp/data/entities.jsonl not written yet")
+def test_rivalry_eval_prints_table_and_writes_json(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    out = tmp_path / "eval.json"
+    proc = subprocess.run([sys.executable, "-m", "rivalry.cli", "eval", "--split", "dev",
+                           "--json", str(out)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "macro-F1" in proc.stdout and "B-cubed" in proc.stdout
+    figures = json.loads(out.read_text())
+    assert figures["split"] == "dev" and "errors" not in figures
+    assert set(figures["accuracy"]) >= {"actor", "target", "date", "linking", "stories"}
+    assert 0 <= figures["stories"]["bcubed_f1"] <= 1
+
+
+def test_gold_story_labels_pair_items_in_both_splits():
+    for split in ("dev", "test"):
+        labels = [e["story"] for i in load_gold(split) for e in i["events"] if e.get("story")]
+        assert len(labels) > len(set(labels)) >= 4  # several stories reported more than once
