@@ -335,11 +335,11 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
                   tuple(sorted(country_counts.items())))
     codes = list(site.actions)
 
-    latest = site.events[:HOME_SIZE]
+    latest = site.entries[:HOME_SIZE]
     the_chart = chart.monthly_chart(site.events, codes, {c: sitedata.action_label(c) for c in codes})
     add("home", "index.html", "home.html", (repr(the_chart), _keys(latest), len(site.events), common_key),
         title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
-        total=len(site.events), chart=the_chart, feed=feed_rel(ALL, ""), **common)
+        total=len(site.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
 
     # Timelines and their filters.
     for (country, action), events in sorted(facets.items()):
@@ -364,11 +364,19 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
 
     kinds["events"] += len(site.events)
     for ev in site.events:
-        plan.add_lazy(ev["href"], "event.html", ev["key"].hex(), _event_ctx, ev)
+        st = ev.get("story")
+        key = page_key((ev["key"], st["id"], st["sources_label"])) if st else ev["key"].hex()
+        plan.add_lazy(ev["href"], "event.html", key, _event_ctx, ev)
+
+    kinds["stories"] += 0
+    for st in site.stories.values():
+        if st["events"]:
+            kinds["stories"] += 1
+            plan.add_lazy(st["href"], "story.html", st["page_key"].hex(), _story_ctx, st)
 
     entities = [e for e in site.entities.values() if e["href"]]
     for ent in entities:
-        events = ent["events"]
+        events = ent["entries"]
         summary = _entity_summary(ent, site.entities)
         paged = len(events) > PER_PAGE
         groups = by_month(events) if paged else []
@@ -376,8 +384,10 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
         base = ent["href"][:-5]
         feed = feed_rel("entities", ent["id"]) if events else None
         add("entities", ent["href"], "entity.html",
-            (ent["key"], repr(summary), len(events), repr(index), _keys(events[:PER_PAGE]), feed),
+            (ent["key"], repr(summary), len(events), len(ent["events"]), repr(index),
+             _keys(events[:PER_PAGE]), feed),
             ent=ent, title=ent["name"], summary=summary, total=len(events), month=None,
+            n_events=len(ent["events"]),
             index=index, base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
         if paged:
             _month_pages(add, "entity_months", base, "entity.html", groups, ent["name"], ent=ent,
@@ -427,6 +437,25 @@ def _event_ctx(ev):
     return {"ev": ev, "title": _event_title(ev), "_lazy": {"body": (fragments.event_body, ev)}}
 
 
+STORY_SOURCES = 60  # a story page lists this many sources, then says how many more
+
+
+def _story_ctx(st):
+    quotes, seen = [], set()
+    for ev in ([st["primary_event"]] if st["primary_event"] else []) + st["events"]:
+        if ev["evidence"] not in seen and len(quotes) < sitedata.MAX_QUOTES:
+            seen.add(ev["evidence"])
+            quotes.append(ev)
+    return {"st": st, "title": f"{st['action_label']}: {_who(st['actor'])} → {_who(st['target'])}",
+            "quotes": quotes, "docs": st["documents"][:STORY_SOURCES],
+            "more_docs": max(0, len(st["documents"]) - STORY_SOURCES),
+            "events": st["events"][:STORY_SOURCES]}
+
+
+def _who(e):
+    return e["name"] if e else "unknown"
+
+
 def _document_ctx(doc):
     return {"doc": doc, "title": doc["title"], "_lazy": {"listing": ("plain", doc["events"])}}
 
@@ -474,7 +503,7 @@ def _feeds(add, site, facets, labels, site_url: str) -> None:
         add("feeds", rel, "feed.xml", (title, alternate, updated, site_url, _keys(entries)),
             title=title, entries=entries, updated=updated, alternate=alternate, feed_id=rel, **ctx)
 
-    feed(feed_rel(ALL, ""), "All events", site.events, "timeline/all/all.html")
+    feed(feed_rel(ALL, ""), "All events", site.entries, "timeline/all/all.html")
     for (country, action), events in sorted(facets.items()):
         if country == ALL and action != ALL:
             feed(feed_rel("actions", action), labels[action], events, f"timeline/all/{action}.html")
@@ -482,14 +511,14 @@ def _feeds(add, site, facets, labels, site_url: str) -> None:
             feed(feed_rel("countries", country), sitedata.country_label(country), events,
                  f"timeline/{country}/all.html")
     for ent in site.entities.values():
-        if ent["href"] and ent["events"]:
-            feed(feed_rel("entities", ent["id"]), ent["name"], ent["events"], ent["href"])
+        if ent["href"] and ent["entries"]:
+            feed(feed_rel("entities", ent["id"]), ent["name"], ent["entries"], ent["href"])
 
 
 def _facets(site) -> dict[tuple[str, str], list]:
     """(country slug | 'all', action slug | 'all') -> events, newest first. Only non-empty keys."""
     facets: dict[tuple[str, str], list] = defaultdict(list)
-    for ev in site.events:
+    for ev in site.entries:
         actions = (ALL, ev["action_slug"]) if ev["action_slug"] not in (None, ALL) else (ALL,)
         countries = (ALL, *[c for c in ev["countries"] if c != ALL])
         for key in itertools.product(countries, actions):

@@ -58,6 +58,10 @@ class SiteData:
     sources: dict[str, dict] = field(default_factory=dict)
     documents: dict[str, dict] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)  # newest first
+    # What timelines list, newest first: stories (one per real-world action, however many
+    # reports) when the tagger has clustered them, and any event in no story on its own.
+    entries: list[dict] = field(default_factory=list)
+    stories: dict[str, dict] = field(default_factory=dict)
     actions: list[str] = field(default_factory=list)  # codes with a valid slug, sorted
     countries: list[str] = field(default_factory=list)  # country slugs seen on events, sorted
     skipped: int = 0  # rows whose id cannot be a file name
@@ -105,11 +109,15 @@ def load(db) -> SiteData:
         d["key"] = digest(did, d["url"], d["raw_url"], d["title"], d["published"], d["href"],
                           src["key"] if src else None)
     ent = data.entities.get
+    has_stories = _has_stories(conn)
+    story_of = {}
     for row in conn.execute(
             "SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
-            " status, evidence, confidence FROM events"):
+            " status, evidence, confidence, " + ("story_id" if has_stories else "NULL") + " FROM events"):
         (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
-         confidence) = row
+         confidence, story_id) = row
+        if story_id is not None:
+            story_of[evid] = story_id
         if not valid_id(evid):
             data.skipped += 1  # an event is its page: without a usable id it is left out
             continue
@@ -140,6 +148,7 @@ def load(db) -> SiteData:
     data.actions = sorted({e["action"] for e in data.events if e["action_slug"]})
     data.countries = sorted({c for e in data.events for c in e["countries"]})
     for ev in data.events:
+        ev["entry_id"] = f"event:{ev['id']}"
         if ev["document"]:
             ev["document"]["events"].append(ev)
         seen = set()
@@ -148,4 +157,123 @@ def load(db) -> SiteData:
             if e and e["id"] not in seen:
                 seen.add(e["id"])
                 e["events"].append(ev)
+    if has_stories:
+        _load_stories(conn, data, story_of)
+    else:
+        data.entries = data.events
+    for e in data.entities.values():
+        e["entries"] = e["events"] if data.entries is data.events else []
+    if data.entries is not data.events:
+        for entry in data.entries:
+            seen = set()
+            for role in ("actor", "target", "object"):
+                e = entry[role]
+                if e and e["id"] not in seen:
+                    seen.add(e["id"])
+                    e["entries"].append(entry)
     return data
+
+
+def _has_stories(conn) -> bool:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "stories" not in tables:
+        return False
+    return any(r[1] == "story_id" for r in conn.execute("PRAGMA table_info(events)"))
+
+
+MAX_QUOTES = 8  # evidence quotes on a story page (the sources list them all)
+RELATED = 5
+
+
+def _load_stories(conn, data: SiteData, story_of: dict) -> None:
+    """Stories with their events and documents (primary source first), responses both ways,
+    and related stories (the same actor and target, nearest in time)."""
+    events = {ev["id"]: ev for ev in data.events}
+    ent = data.entities.get
+    for row in conn.execute(
+            "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
+            " summary, primary_document_id, primary_event_id, event_count, document_count,"
+            " key_kind FROM stories"):
+        (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
+         n_events, n_docs, key_kind) = row
+        if not valid_id(sid):
+            data.skipped += 1
+            continue
+        action = _text(action)
+        first, last = _date(first), _date(last)
+        data.stories[sid] = {
+            "id": sid, "kind": "story", "action": action, "action_slug": slug(action),
+            "action_label": action_label(action), "actor": ent(actor), "target": ent(target),
+            "object": ent(obj), "first_date": first, "last_date": last,
+            "title": _text(title), "summary": _text(summary) or "",
+            "primary_document": data.documents.get(primary_doc), "primary_event": events.get(primary_ev),
+            "key_kind": _text(key_kind), "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
+            "events": [], "responses": [], "answers": [], "related": []}
+    loose = []
+    for ev in data.events:  # newest first
+        story = data.stories.get(story_of.get(ev["id"]))
+        if story is None:
+            loose.append(ev)
+        else:
+            story["events"].append(ev)
+            ev["story"] = story
+    for st in data.stories.values():
+        evs = st["events"]
+        primary = st["primary_event"] if st["primary_event"] in evs else (evs[-1] if evs else None)
+        st["primary_event"] = primary
+        pdoc = st["primary_document"] or (primary["document"] if primary else None)
+        docs, seen = [], set()
+        for d in ([pdoc] if pdoc else []) + sorted(
+                (e["document"] for e in evs if e["document"]),
+                key=lambda d: (d["published"] or "9999", d["id"])):
+            if d["id"] not in seen:
+                seen.add(d["id"])
+                docs.append(d)
+        st["documents"] = docs
+        st["date"] = st["first_date"] or (primary["date"] if primary else "") or ""
+        st["month"] = st["date"][:7]
+        st["event_date"] = st["first_date"]
+        st["published"] = pdoc["published"] if pdoc else None
+        st["modality"] = primary["modality"] if primary else None
+        st["status"] = primary["status"] if primary else None
+        st["evidence"] = st["summary"] or (primary["evidence"] if primary else "")
+        st["sources_label"] = f"{len(docs)} source{'s' if len(docs) != 1 else ''}"
+        st["countries"] = sorted({e["country_slug"] for e in (st["actor"], st["target"])
+                                  if e and e["country_slug"]})
+        st["document"] = pdoc
+    for row in conn.execute("SELECT from_story, to_story, basis, evidence FROM event_links"
+                            " WHERE kind = 'response' ORDER BY from_story, to_story"):
+        answer, answered = data.stories.get(row[0]), data.stories.get(row[1])
+        if answer and answered and answer is not answered:
+            basis = "stated" if row[2] == "stated" else "inferred"
+            answered["responses"].append((answer, basis, _text(row[3])))
+            answer["answers"].append((answered, basis, _text(row[3])))
+    stories = [s for s in data.stories.values() if s["events"]]
+    stories.sort(key=lambda s: s["id"])
+    stories.sort(key=lambda s: s["date"], reverse=True)
+    pairs: dict = {}
+    for st in stories:
+        pairs.setdefault((st["actor"] and st["actor"]["id"], st["target"] and st["target"]["id"]),
+                         []).append(st)
+    for group in pairs.values():
+        for i, st in enumerate(group):
+            near = sorted((abs(j - i), group[j]["id"], j)
+                          for j in range(max(0, i - RELATED), min(len(group), i + RELATED + 1))
+                          if j != i)
+            st["related"] = [group[j] for _, _, j in near[:RELATED]]
+    for st in stories:
+        k = lambda e: e["key"] if e else None  # noqa: E731
+        st["key"] = digest(st["id"], st["action"], st["first_date"], st["last_date"], st["title"],
+                           st["summary"], k(st["actor"]), k(st["target"]), k(st["object"]),
+                           b"".join(e["key"] for e in st["events"]),
+                           b"".join(d["key"] for d in st["documents"]))
+        # The page also shows its neighbours' and responses' headlines.
+        st["page_key"] = digest(st["key"], tuple(
+            (o["id"], o["action"], o["date"], k(o["actor"]), k(o["target"]), basis, ev)
+            for o, basis, ev in st["responses"] + st["answers"]),
+            tuple((o["id"], o["action"], o["date"], k(o["actor"]), k(o["target"]))
+                  for o in st["related"]))
+    entries = stories + loose
+    entries.sort(key=lambda e: e["id"])
+    entries.sort(key=lambda e: e["date"], reverse=True)
+    data.entries = entries

@@ -79,9 +79,10 @@ class Items:
         self.cache: dict[str, str] = {}
 
     def get(self, ev) -> str:
-        html = self.cache.get(ev["id"])
+        ident = ev.get("entry_id") or ev["id"]  # a story and an event may share an id
+        html = self.cache.get(ident)
         if html is None:
-            html = self.cache[ev["id"]] = self.make(ev)
+            html = self.cache[ident] = self.make(ev)
         return html
 
     def months(self, events, root: str) -> Markup:
@@ -147,7 +148,13 @@ def event_body(ev) -> str:
         out.append(f"<dt>Status</dt><dd>{e(ev['status'])}</dd>\n")
     if isinstance(ev["confidence"], (int, float)):
         out.append(f"<dt>Confidence</dt><dd>{ev['confidence']:.2f}</dd>\n")
-    out.append("</dl>\n<h2>Evidence</h2>\n")
+    out.append("</dl>\n")
+    story = ev.get("story")
+    if story:
+        out.append(f'<p class="story-link" data-pagefind-ignore>One report of a story with '
+                   f'{escape(story["sources_label"])}: <a href="{ROOT}{story["href"]}">'
+                   "the whole story, primary source first</a></p>\n")
+    out.append("<h2>Evidence</h2>\n")
     out.append(f'<blockquote class="evidence"><p>{e(ev["evidence"])}</p></blockquote>\n')
     doc = ev["document"]
     if doc:

@@ -57,3 +57,39 @@ def populate(db):
                   "an event whose id must never become a path"),
         ], pk="id")
     return {"bis": d1, "mofcom": d2, "evil": d3}
+
+
+def add_stories(db, docs):
+    """The tagger's clustering (nlp/stories.py): MOFCOM's listing of Nvidia reported by MOFCOM and
+    by a news outlet is one story, answering BIS's H20 licence rule (inferred)."""
+    news = add_document(db, url="https://news.example.com/mofcom-nvidia",
+                        title="China puts Nvidia on its unreliable entity list",
+                        text="China's commerce ministry added Nvidia to the unreliable entity list.",
+                        published_at="2025-05-03T09:00:00+00:00", source_id="news")
+    with db.conn:
+        db["events"].insert(event("a1b2c3d4e5f60005", news, "entity_listing", "cn-mofcom", "nvidia",
+                                  "2025-05-02", "China's commerce ministry added Nvidia to the "
+                                  "unreliable entity list."), pk="id")
+        story = lambda sid, key, action, actor, target, first, title, summary, doc, ev, n, d: {  # noqa: E731
+            "id": sid, "key": key, "key_kind": "window", "action": action, "actor_id": actor,
+            "target_id": target, "object_id": None, "first_date": first, "last_date": first,
+            "title": title, "summary": summary, "primary_document_id": doc,
+            "primary_event_id": ev, "event_count": n, "document_count": d, "pipeline_version": "t"}
+        db["stories"].insert_all([
+            story("5000000000000001", "mofcom:2025-61", "entity_listing", "cn-mofcom", "nvidia",
+                  "2025-05-02", "MOFCOM announces countermeasures",
+                  "MOFCOM added Nvidia to the unreliable entity list.", docs["mofcom"],
+                  "a1b2c3d4e5f60002", 2, 2),
+            story("5000000000000002", "us-bis|license_action|nvidia|2025-04-15", "license_action",
+                  "us-bis", "nvidia", "2025-04-15", "BIS requires a license for the H20",
+                  "BIS requires a license for the H20 exports to China.", docs["bis"],
+                  "a1b2c3d4e5f60001", 1, 1),
+        ], pk="id")
+        db.execute("UPDATE events SET story_id = '5000000000000001' WHERE id IN "
+                   "('a1b2c3d4e5f60002', 'a1b2c3d4e5f60005')")
+        db.execute("UPDATE events SET story_id = '5000000000000002' WHERE id = 'a1b2c3d4e5f60001'")
+        db["event_links"].insert({"from_event": "a1b2c3d4e5f60002", "from_story": "5000000000000001",
+                                  "to_event": "a1b2c3d4e5f60001", "to_story": "5000000000000002",
+                                  "kind": "response", "basis": "inferred",
+                                  "evidence": "within 30 days, same target"})
+    return news

@@ -218,3 +218,33 @@ def test_failed_build_leaves_previous_site_untouched(built, monkeypatch):
     fresh = out.parent / "fresh"
     build_site(db, fresh)
     assert snapshot(fresh) == after
+
+
+def test_timeline_lists_stories_with_their_sources(db, tmp_path):
+    from site_fixtures import add_stories
+    docs = populate(db)
+    news = add_stories(db, docs)
+    out = tmp_path / "public"
+    counts = build_site(db, out, search_index=False)
+    assert counts["stories"] == 2 and counts["events"] == 5
+    timeline = read(out, "timeline/all/all.html")
+    # The listing reported twice is one entry, with its two sources; loose events stay events.
+    assert timeline.count("MOFCOM added Nvidia") == 1 and "2 sources" in timeline
+    assert "../../stories/5000000000000001.html" in timeline
+    assert "../../events/a1b2c3d4e5f60003.html" in timeline  # in no story
+    story = read(out, "stories/5000000000000001.html")
+    primary = story.index(f"documents/{docs['mofcom']}.html")
+    assert "Primary source:" in story[:primary] and primary < story.index(f"documents/{news}.html")
+    assert "China&#39;s commerce ministry added Nvidia" in story  # every quote, escaped
+    assert "In response to" in story and "../stories/5000000000000002.html" in story
+    assert "inferred from timing" in story
+    answered = read(out, "stories/5000000000000002.html")
+    assert "<h2>Responses</h2>" in answered and "../stories/5000000000000001.html" in answered
+    assert "Related stories" not in answered or "5000000000000001" in answered
+    import gzip
+    assert len(gzip.compress((out / "stories/5000000000000001.html").read_bytes())) <= 15_000
+    feed = read(out, "feeds/all.xml")
+    assert "story:5000000000000001" in feed and "event:a1b2c3d4e5f60003" in feed
+    assert "../stories/5000000000000001.html" in read(out, f"events/a1b2c3d4e5f60005.html")
+    from test_site_links import check_links
+    assert check_links(out) > 100

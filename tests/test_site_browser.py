@@ -33,6 +33,30 @@ class Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+def _serve(out):
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture(scope="module")
+def story_site(tmp_path_factory):
+    """The same store once the tagger has clustered stories: timelines list stories."""
+    from rivalry import store
+    from site_fixtures import add_stories
+
+    tmp = tmp_path_factory.mktemp("stories")
+    db = store.open_db(tmp / "rivalry.db")
+    add_stories(db, populate(db))
+    build_site(db, tmp / "public", search_index=False)
+    db.close()
+    server = _serve(tmp / "public")
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    server.server_close()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     from rivalry import store
@@ -216,15 +240,18 @@ TEMPLATES = {  # one page of every template (and each variant of the list pages)
 
 
 @pytest.mark.skipif(not AXE.exists(), reason="needs axe-core: npm ci --prefix tests/site_axe")
-def test_axe_finds_no_serious_or_critical_violation(site, browser):
+def test_axe_finds_no_serious_or_critical_violation(site, story_site, browser):
     base, _, docs = site
     # axe is injected as an inline script, which the site's own policy rightly forbids.
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     found = {}
-    for name, rel in TEMPLATES.items():
-        rel = rel or f"documents/{docs['bis']}.html"
-        pg.goto(base + rel)
+    pages = [(n, base + (rel or f"documents/{docs['bis']}.html")) for n, rel in TEMPLATES.items()]
+    pages += [("story", story_site + "stories/5000000000000001.html"),
+              ("timeline-stories", story_site + "timeline/all/all.html")]
+    for name, url in pages:
+        rel = url
+        pg.goto(url)
         pg.add_script_tag(path=str(AXE))
         result = pg.evaluate("""async () => {
             const r = await axe.run(document, {resultTypes: ["violations"]});
