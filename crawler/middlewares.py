@@ -71,6 +71,22 @@ class ConditionalGetMiddleware:
         return response
 
 
+class RedirectLoopMiddleware:
+    """A redirect back to a URL already in the request's redirect chain (A -> B -> A) is a loop:
+    fail it with a reason. Without this, Scrapy's duplicate filter drops the repeated request
+    without a word and the article is silently lost. (Endless chains end at REDIRECT_MAX_TIMES,
+    which Scrapy reports as 'max redirections reached'.)"""
+
+    def process_response(self, request, response, spider=None):
+        if response.status in (301, 302, 303, 307, 308) and b"Location" in response.headers:
+            from urllib.parse import urljoin
+
+            target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
+            if target in (*request.meta.get("redirect_urls", ()), request.url):
+                raise IgnoreRequest(f"redirect loop: {request.url} -> {target}")
+        return response
+
+
 def retry_after_seconds(value: bytes | None) -> float | None:
     """Retry-After is either seconds or an HTTP date."""
     if not value:
@@ -165,4 +181,4 @@ class ProgressExtension:
         self.show("done")
 
 
-__all__ = ["ConditionalGetMiddleware", "RetryAfterMiddleware", "ProgressExtension", "IgnoreRequest"]
+__all__ = ["ConditionalGetMiddleware", "RetryAfterMiddleware", "RedirectLoopMiddleware", "ProgressExtension", "IgnoreRequest"]

@@ -32,6 +32,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.RetryAfterMiddleware": 545,
     # Adds If-None-Match / If-Modified-Since to feed, listing and API requests; keeps validators.
     "crawler.middlewares.ConditionalGetMiddleware": 580,
+    # Sees a 3xx before Redirect (600) follows it: a redirect back into its own chain fails
+    # with a reason instead of being dropped by the duplicate filter.
+    "crawler.middlewares.RedirectLoopMiddleware": 610,
 }
 EXTENSIONS = {"crawler.middlewares.ProgressExtension": 500}
 RIVALRY_PROGRESS_INTERVAL = 0   # seconds between live progress lines on stderr (0: off)

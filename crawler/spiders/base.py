@@ -29,6 +29,15 @@ ERROR_REASONS = {
 CLAIMED: set[str] = set()
 
 
+def ignored_reason(message: str) -> str | None:
+    """The failure an IgnoreRequest stands for, or None when it is robots.txt's polite no."""
+    if "redirect loop" in message or "max redirections" in message:
+        return "redirect loop"
+    if "DOWNLOAD_MAXSIZE" in message:
+        return "oversize body (decompressed)"
+    return None
+
+
 class SourceSpider(scrapy.Spider):
     """A spider for one configured source (``source`` is a dict from sources.toml)."""
 
@@ -99,7 +108,11 @@ class SourceSpider(scrapy.Spider):
                 self.record("fail", "bot-check page", request.url)
                 return
         elif failure.check(IgnoreRequest):
-            return  # robots.txt said no (or a middleware gave up and said why): not a failure here
+            # Scrapy gives up on a redirect loop and on a body that decompresses past
+            # DOWNLOAD_MAXSIZE (a gzip bomb) with IgnoreRequest too: those are failures to record.
+            reason = ignored_reason(str(failure.value))
+            if reason is None:
+                return  # robots.txt said no: not a failure here
         else:
             reason = ERROR_REASONS.get(type(failure.value).__name__, type(failure.value).__name__)
         if request.meta.get("rivalry_index"):
