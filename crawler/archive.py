@@ -57,6 +57,8 @@ def read_responses(path: str | Path) -> dict[str, tuple[int, list[tuple[str, str
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 status = int(record.http_headers.get_statuscode())
+                if status == 304 and url in responses:
+                    continue  # "not modified" says nothing new: replay the full response seen before
                 headers = list(record.http_headers.headers)
                 responses[url] = (status, headers, record.content_stream().read())
     return responses

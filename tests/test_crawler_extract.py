@@ -73,3 +73,15 @@ def test_listing_page_urls():
     assert page_url(first, "index", 2) == "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/index_2.html"
     assert page_url("https://www.fmprc.gov.cn/eng/xw/", "index", 1) == "https://www.fmprc.gov.cn/eng/xw/index_1.html"
     assert page_url("https://ustr.gov/press?type=x", "query", 3) == "https://ustr.gov/press?type=x&page=3"
+
+
+def test_replay_keeps_the_full_response_when_a_later_crawl_got_304(tmp_path):
+    from warcio.warcwriter import WARCWriter
+
+    from crawler.archive import read_responses, write_response
+
+    with open(tmp_path / "a.warc.gz", "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        write_response(writer, "https://x.gov/feed.xml", 200, [("Content-Type", "application/rss+xml")], b"<rss/>")
+        write_response(writer, "https://x.gov/feed.xml", 304, [], b"")
+    assert read_responses(tmp_path / "a.warc.gz")["https://x.gov/feed.xml"][0] == 200

@@ -376,3 +376,14 @@ def test_a_failed_index_page_gets_no_304_next_time(tmp_path):
             assert "bot-check page" in result.stdout  # asked again in full, failed again: still loud
     conn = sqlite3.connect(tmp_path / "v.db")
     assert conn.execute("SELECT count(*) FROM http_cache").fetchone()[0] == 0
+
+
+def test_valid_feed_with_quirks_is_recognised(tmp_path):
+    # Atom, a byte-order mark and leading spaces, served as text/plain: still a feed.
+    with Site(TRAPS, WHITEHOUSE) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(HEAD + feed("atom", f"{site.base}/atom.xml"))
+        rivalry("crawl", "--db", tmp_path / "a.db", "--sources", sources)
+    (doc,) = documents(tmp_path / "a.db")
+    assert doc["title"] == "Promoting the Export of the American AI Technology Stack"
+    assert doc["published_at"] == "2025-07-23T20:14:00+00:00"

@@ -50,6 +50,8 @@ class SitemapSpider(SourceSpider):
             url = response.urljoin(entry["loc"])
             if pattern and not pattern.search(url):
                 continue
+            if self.too_old(to_utc_iso(entry.get("lastmod"), self.tz)):
+                continue  # unchanged since before --since
             # lastmod is when the page last changed, not when it was published: only a fallback.
             request = self.follow_article(response, url, published_at=None, date_source=None)
             if request is not None:
