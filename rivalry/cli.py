@@ -100,8 +100,10 @@ def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose, since
     # No second store.open_db here: the caller has the store open (created and upgraded), and
     # opening/closing the file again in this process drops its POSIX locks, after which the
     # crawl process, closing last, deletes the WAL under the caller's feet ("disk I/O error").
-    # A live line per source on stderr (every few seconds) unless Scrapy's own log is shown.
-    progress = 0 if verbose else float(os.environ.get("RIVALRY_PROGRESS_INTERVAL", "5"))
+    # A live line per source on stderr every few seconds, on a terminal only: under cron any
+    # output is mailed, and a healthy night must stay quiet. $RIVALRY_PROGRESS_INTERVAL forces it.
+    interval = os.environ.get("RIVALRY_PROGRESS_INTERVAL") or ("5" if sys.stderr.isatty() else "0")
+    progress = 0 if verbose else float(interval)
     return run_crawl(db_path, sources, defaults=config["defaults"], replay=replay, archive_dir=archive,
                      refresh=refresh, since=since, log_level="INFO" if verbose else None,
                      progress=progress)

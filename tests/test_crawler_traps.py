@@ -387,3 +387,13 @@ def test_valid_feed_with_quirks_is_recognised(tmp_path):
     (doc,) = documents(tmp_path / "a.db")
     assert doc["title"] == "Promoting the Export of the American AI Technology Stack"
     assert doc["published_at"] == "2025-07-23T20:14:00+00:00"
+
+
+def test_a_healthy_crawl_is_quiet_on_stderr_off_a_terminal(tmp_path):
+    # Under cron every byte of output is mailed: progress lines only on a terminal.
+    with Site(TRAPS, WHITEHOUSE) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(HEAD + feed("wh", f"{site.base}/feed.xml"))
+        result = rivalry("crawl", "--db", tmp_path / "q.db", "--sources", sources,
+                         env={"RIVALRY_PROGRESS_INTERVAL": ""})
+    assert result.stderr == ""
