@@ -48,19 +48,58 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
+def _required_words(pattern: list[dict]) -> list[frozenset] | None:
+    """Word sets a sentence must contain for `pattern` to match in it (one set per required
+    LEMMA/LOWER token), or None when the pattern cannot be screened that way."""
+    required = []
+    for tok in pattern:
+        if tok.get("OP") in ("?", "*") or (tok.get("OP") or "").startswith("{0"):
+            continue
+        keys = set(tok) - {"OP"}
+        if keys == {"LEMMA"} and isinstance(tok["LEMMA"], dict) and "IN" in tok["LEMMA"]:
+            required.append(frozenset(tok["LEMMA"]["IN"]))
+        elif keys == {"LOWER"} and isinstance(tok["LOWER"], dict) and "IN" in tok["LOWER"]:
+            required.append(frozenset(tok["LOWER"]["IN"]))
+        elif keys == {"LEMMA"} and isinstance(tok["LEMMA"], str):
+            required.append(frozenset([tok["LEMMA"]]))
+        elif keys == {"LOWER"} and isinstance(tok["LOWER"], str):
+            required.append(frozenset([tok["LOWER"]]))
+        elif "IS_SENT_START" in keys:
+            continue
+        else:
+            return None
+    return required or None
+
+
 class ActionTriggers:
-    """Finds action triggers with a Matcher compiled from the taxonomy file."""
+    """Finds action triggers with Matchers compiled from the taxonomy file.
+
+    One Matcher per action, run only on the sentences that hold every required word of at
+    least one of its patterns (a cheap set test): a Matcher's cost grows with patterns x
+    tokens, and most sentences can match only a few actions, if any."""
 
     def __init__(self, nlp: Language, actions_path: str):
         self.taxonomy = load_taxonomy(actions_path or None)
-        self.matcher = Matcher(nlp.vocab, validate=True)
+        self.matchers: list[tuple[Matcher, list[list[frozenset]] | None]] = []
         for code, action in self.taxonomy.actions.items():
-            if action.patterns:
-                self.matcher.add(code, action.patterns, greedy="LONGEST")
+            if not action.patterns:
+                continue
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(code, action.patterns, greedy="LONGEST")
+            screens = [_required_words(p) for p in action.patterns]
+            self.matchers.append((matcher, None if any(s is None for s in screens)
+                                  else screens))
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, start, end, label=match_id)
-                 for match_id, start, end in self.matcher(doc)]
+        spans = []
+        for sent in doc.sents:
+            words = {t.lemma_ for t in sent} | {t.lower_ for t in sent}
+            for matcher, screens in self.matchers:
+                if screens is not None and not any(
+                        all(not req.isdisjoint(words) for req in reqs) for reqs in screens):
+                    continue
+                spans.extend(Span(doc, sent.start + start, sent.start + end, label=match_id)
+                             for match_id, start, end in matcher(sent))
         # Overlapping triggers of the same action are one trigger; different actions on the
         # same words may both stand (the tagger applies `suppresses` per sentence).
         by_label: dict[str, list[Span]] = {}
