@@ -232,7 +232,19 @@ def _v4(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4]
+def _v5(db: sqlite_utils.Database) -> None:
+    # Crawler resume: a source's crawl marks itself started and incomplete, and complete only
+    # when it finished without failure. After a crash or a failure half way through a listing,
+    # the next crawl walks every page instead of stopping at the first page of known items.
+    db.executescript(
+        """
+        ALTER TABLE source_health ADD COLUMN last_started TEXT;
+        ALTER TABLE source_health ADD COLUMN complete INTEGER NOT NULL DEFAULT 1;
+        """
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
