@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/sample.warc.gz
 
-.PHONY: setup run test browser sample bench clean
+.PHONY: setup run test browser sample clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,14 @@ browser:
 	  else echo "WARNING: /usr/bin/chromium missing: browser tests will be SKIPPED (sudo apt-get install chromium)"; fi; \
 	fi
 
-test: setup browser
+# axe-core (accessibility checks in the browser tests) comes from the npm registry, pinned by
+# tests/site_axe/package-lock.json.
+AXE := tests/site_axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/site_axe/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/site_axe --no-audit --no-fund --silent && touch $(AXE); \
+	else echo "WARNING: npm missing: accessibility tests will be SKIPPED (apt-get install npm)"; fi
+
+test: setup browser $(AXE)
 	$(BIN)/pytest
 
 # Rebuild the bundled sample archive from the hand-written responses in samples/web/.
