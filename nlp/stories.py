@@ -146,6 +146,7 @@ class Ev:
     modality: str | None
     evidence: str
     evidence_start: int
+    evidence_len: int
     doc_key: str | None          # the document's own identifier story key
     sent_key: str | None         # an identifier named in the sentence
     official: int                # 0 official document with an identifier, 1 official source, 2 news
@@ -248,8 +249,11 @@ def make_event(row: dict, *, source_id: str = "", extra: str | None = None,
 def _ev(r, sides: Sides) -> Ev:
     doc_key = document_identifier(r[10], r[11])
     sent_keys = identifiers_in(r[8] or "")
+    text = r[8] or ""
     ev = Ev(id=r[0], document_id=r[1], action=r[2], actor_id=r[3], target_id=r[4],
-            object_id=r[5], day=_day(r[6]), modality=r[7], evidence=r[8] or "",
+            object_id=r[5], day=_day(r[6]), modality=r[7],
+            # kept only where a response may be stated: memory stays small for many events
+            evidence=text if STATED_RE.search(text) else "", evidence_len=len(text),
             evidence_start=r[9] or 0, doc_key=doc_key,
             # "suspends Announcement No. 61" is a new action about 61, not part of it
             sent_key=sent_keys[0] if sent_keys and r[2] != "rescission" else None,
@@ -388,7 +392,7 @@ def story_row(c: Cluster, version: str | None) -> dict:
         "object_id": _majority([e.object_id for e in main], prefer=primary.object_id),
         "first_date": c.first.isoformat() if c.first else None,
         "last_date": c.last.isoformat() if c.last else None,
-        "title": primary.title, "summary": primary.evidence,
+        "title": primary.title, "summary": None,  # filled from the primary event's evidence
         "primary_document_id": primary.document_id, "primary_event_id": primary.id,
         "event_count": len(c.events), "document_count": len({e.document_id for e in c.events}),
         "pipeline_version": version,
@@ -523,10 +527,18 @@ def cluster_stories(db, *, version: str | None = None) -> dict:
                 [ev.document_id]).fetchall()
         m = stated_cue(ev.evidence)
         cut = ev.evidence_start + (m.end() if m else 0)
-        end = ev.evidence_start + len(ev.evidence) + 8  # offsets may shift by mojibake repair
+        end = ev.evidence_start + ev.evidence_len + 8  # offsets may shift by mojibake repair
         return {eid for s, e, eid in mention_rows[ev.document_id] if cut <= s and e <= end}
 
     links = find_responses(clusters, rows, sides, mentions_of)
+    primaries = [r["primary_event_id"] for r in rows.values()]
+    summary = {}
+    for i in range(0, len(primaries), 500):
+        chunk = primaries[i:i + 500]
+        summary.update(db.execute(f"SELECT id, evidence FROM events WHERE id IN "
+                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
+    for r in rows.values():
+        r["summary"] = summary.get(r["primary_event_id"])
 
     cols = ["id", "key", "key_kind", "action", "actor_id", "target_id", "object_id",
             "first_date", "last_date", "title", "summary", "primary_document_id",
