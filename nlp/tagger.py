@@ -241,11 +241,16 @@ def _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, n
         _WORKER.update(key=(str(gaz_path), str(act_path), version), nlp=nlp,
                        extractor=Extractor(nlp, load_gazetteer(gaz_path),
                                            load_taxonomy(act_path), version))
-    if "fork" in mp.get_all_start_methods():
+    import threading
+
+    # Forking a process that runs other threads (a crawl's reactor in `rivalry nightly`) can
+    # copy a lock some thread holds and hang the child: fork only a single-threaded process,
+    # else start fresh workers (each loads the pipeline itself).
+    fork = "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+    if fork:
         from .clean import detect_language
         detect_language("warm up the language model once, before forking")  # shared by workers
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else None)
+    ctx = mp.get_context("fork" if fork else "spawn")
     pending = _pending(db, retag, version)
     task_size = max(1, batch_size)
     with ctx.Pool(workers, initializer=_worker_init,

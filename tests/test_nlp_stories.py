@@ -169,3 +169,19 @@ def test_two_workers_write_what_one_writes(db_file, gaz_path, nlp):
         (two["tagged"], two["skipped"], two["events"])
     assert snap() == first
     db.close()
+
+
+def test_workers_start_fresh_processes_when_threads_run(db, gaz_path, nlp):
+    """With another thread alive (a crawl's reactor), workers are spawned, not forked."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        add_document(db, url="https://example.gov/t1", title="x", text=US_OTHER)
+        add_document(db, url="https://example.gov/t2", title="y", text=US_RULE)
+        counts = tag_documents(db, gazetteer_path=gaz_path, workers=2, batch_size=1)
+    finally:
+        stop.set()
+    assert counts["tagged"] == 2 and counts["events"] >= 2
