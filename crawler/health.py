@@ -54,18 +54,33 @@ def problem(summary: dict, stats: dict) -> str | None:
 def history(db_path, source_ids) -> dict:
     """Before a crawl: per source, (most items ever seen in one crawl, documents with a date,
     documents with text). The canary compares tonight with this."""
-    out = {sid: (0, 0, 0) for sid in source_ids}
+    out = {sid: (0, 0, 0, True) for sid in source_ids}
     try:
         conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
         best = dict(conn.execute("SELECT source_id, best_entries FROM source_health"))
+        complete = dict(conn.execute("SELECT source_id, complete FROM source_health"))
         docs = {row[0]: row[1:] for row in conn.execute(
             "SELECT source_id, count(published_at), count(text) FROM documents GROUP BY source_id")}
         conn.close()
     except sqlite3.Error:
         return out
     for sid in source_ids:
-        out[sid] = (best.get(sid) or 0, *docs.get(sid, (0, 0)))
+        out[sid] = (best.get(sid) or 0, *docs.get(sid, (0, 0)), bool(complete.get(sid, 1)))
     return out
+
+
+def mark_started(db_path, source_ids) -> None:
+    """Each source's crawl is incomplete until it finishes without failure (see record)."""
+    now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    conn = sqlite3.connect(db_path, timeout=30)
+    try:
+        with conn:
+            conn.executemany(
+                """INSERT INTO source_health (source_id, last_run, last_started, complete) VALUES (?, ?, ?, 0)
+                   ON CONFLICT(source_id) DO UPDATE SET last_started = excluded.last_started, complete = 0""",
+                [(sid, now, now) for sid in source_ids])
+    finally:
+        conn.close()
 
 
 def canary(summary: dict, best_entries: int, had_dates: int, had_texts: int) -> str | None:
@@ -87,7 +102,7 @@ def record(db_path, source_id: str, summary: dict, before: tuple) -> None:
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
     conn = sqlite3.connect(db_path, timeout=30)
     try:
-        summary["canary"] = canary(summary, *before)
+        summary["canary"] = canary(summary, *before[:3])
         failed = summary["error"]
         with conn:
             conn.execute(
@@ -98,9 +113,11 @@ def record(db_path, source_id: str, summary: dict, before: tuple) -> None:
                        last_success = coalesce(:ok, last_success), last_items = :items,
                        last_entries = :entries, best_entries = max(coalesce(best_entries, 0), :entries),
                        last_error = coalesce(:error, last_error),
-                       last_error_at = coalesce(:error_at, last_error_at), canary = :canary""",
+                       last_error_at = coalesce(:error_at, last_error_at), canary = :canary,
+                       complete = :complete""",
                 {"id": source_id, "now": now, "ok": None if failed else now,
                  "items": summary["new"] + summary["changed"], "entries": summary["entries"],
-                 "error": failed, "error_at": now if failed else None, "canary": summary["canary"]})
+                 "error": failed, "error_at": now if failed else None, "canary": summary["canary"],
+                 "complete": 0 if failed else 1})
     finally:
         conn.close()

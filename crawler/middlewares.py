@@ -18,18 +18,25 @@ def _utc_now() -> str:
 
 class ConditionalGetMiddleware:
     """Feeds, listings and API pages marked ``rivalry_conditional`` are asked for with the
-    ETag / Last-Modified of the last 200; a 304 then costs the site (and us) almost nothing."""
+    ETag / Last-Modified of the last 200; a 304 then costs the site (and us) almost nothing.
+
+    Validators are written only when the source's crawl finished with no failure: after a crash
+    or a failure half way through a listing, a 304 on page 1 would otherwise hide the pages the
+    crashed run never reached (resume), or a broken page that was never parsed."""
 
     def __init__(self, db_path: str, crawler):
         self.db_path = db_path
         self.crawler = crawler
+        self.pending: dict[str, tuple[str | None, str | None]] = {}
 
     @classmethod
     def from_crawler(cls, crawler):
         db_path = crawler.settings.get("RIVALRY_DB")
         if not db_path or crawler.settings.get("RIVALRY_REPLAY"):
             raise NotConfigured  # replaying an archive asks no server anything
-        return cls(db_path, crawler)
+        middleware = cls(db_path, crawler)
+        crawler.signals.connect(middleware.closed, signal=signals.spider_closed)
+        return middleware
 
     def _connect(self):
         conn = sqlite3.connect(self.db_path, timeout=30)
@@ -58,17 +65,24 @@ class ConditionalGetMiddleware:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
             if etag or modified:
-                source_id = (spider or self.crawler.spider).source["id"]
-                conn = self._connect()
-                with conn:
-                    conn.execute(
-                        "INSERT INTO http_cache (url, source_id, etag, last_modified, fetched_at) "
-                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, "
-                        "last_modified=excluded.last_modified, fetched_at=excluded.fetched_at",
-                        [request.url, source_id, etag.decode("latin-1") if etag else None,
-                         modified.decode("latin-1") if modified else None, _utc_now()])
-                conn.close()
+                self.pending[request.url] = (etag.decode("latin-1") if etag else None,
+                                             modified.decode("latin-1") if modified else None)
         return response
+
+    def closed(self, spider=None, reason=None):
+        stats = self.crawler.stats.get_stats()
+        failed = any(k.startswith("rivalry/fail/") or k.startswith("spider_exceptions/") for k in stats)
+        if reason != "finished" or failed or not self.pending:
+            return
+        source_id = (spider or self.crawler.spider).source["id"]
+        conn = self._connect()
+        with conn:
+            conn.executemany(
+                "INSERT INTO http_cache (url, source_id, etag, last_modified, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag=excluded.etag, "
+                "last_modified=excluded.last_modified, fetched_at=excluded.fetched_at",
+                [(url, source_id, etag, modified, _utc_now()) for url, (etag, modified) in self.pending.items()])
+        conn.close()
 
 
 class RedirectLoopMiddleware:

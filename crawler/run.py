@@ -80,12 +80,15 @@ def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, rep
                                         "skipped": "not in the replay archive"}
         sources = [s for s in sources if s["id"] not in report]
     before = health.history(db_path, [s["id"] for s in sources])
+    health.mark_started(db_path, [s["id"] for s in sources])
     process = CrawlerProcess(settings)
     crawlers = {}
     for source in sources:
         crawler = process.create_crawler(source_spider(source, bool(replay)))
         crawlers[source["id"]] = crawler
-        process.crawl(crawler, source=source, refresh=refresh, since=since)
+        # resume: the last crawl of this source crashed or failed half way: walk every page.
+        process.crawl(crawler, source=source, refresh=refresh, since=since,
+                      resume=not before[source["id"]][3])
     process.start()
     for source_id, crawler in crawlers.items():
         stats = crawler.stats.get_stats()

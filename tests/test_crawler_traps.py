@@ -397,3 +397,19 @@ def test_a_healthy_crawl_is_quiet_on_stderr_off_a_terminal(tmp_path):
         result = rivalry("crawl", "--db", tmp_path / "q.db", "--sources", sources,
                          env={"RIVALRY_PROGRESS_INTERVAL": ""})
     assert result.stderr == ""
+
+
+def test_a_crawl_that_failed_half_way_keeps_no_validators(bis_site):
+    # Page 1 of the listing fails: the next run must read page 0 in full again (no 304), or the
+    # items the failed run never reached would stay hidden behind "not modified" (resume).
+    root, db_path = bis_site["root"], bis_site["db"]
+    (root / "news-updates__page=1").rename(root / "saved-page-1")
+    (root / "news-updates__page=1").write_text("oops")
+    (root / "news-updates__page=1.headers").write_text("Status: 500\n")
+    rivalry("crawl", "--db", db_path, "--sources", bis_site["sources"], check=False)
+    (root / "news-updates__page=1.headers").unlink()
+    (root / "saved-page-1").replace(root / "news-updates__page=1")
+    bis_site["site"].requests.clear()
+    rivalry("crawl", "--db", db_path, "--sources", bis_site["sources"])
+    assert "/news-updates/bis-export-enforcement-conference" in bis_site["site"].requests
+    assert len(documents(db_path)) == 3

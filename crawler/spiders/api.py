@@ -222,7 +222,7 @@ class ApiSpider(SourceSpider):
 
     def next_page(self, response, data, results, fresh, page, number, window):
         paging = self.paging()
-        if not results or fresh == 0 or page >= self.source.get("max_pages", 5):
+        if not results or (fresh == 0 and not self.resume) or page >= self.source.get("max_pages", 5):
             return  # empty, only known items, or enough pages
         if paging["mode"] == "next":
             next_url = pick(data, self.source["fields"].get("next"))

@@ -42,7 +42,7 @@ class SourceSpider(scrapy.Spider):
     """A spider for one configured source (``source`` is a dict from sources.toml)."""
 
     def __init__(self, source: dict | str | None = None, refresh: bool = False,
-                 since: str | None = None, **kwargs):
+                 since: str | None = None, resume: bool = False, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(source, dict):  # `scrapy crawl feed -a source=whitehouse` in crawler/
             from crawler.sources import load_sources
@@ -52,6 +52,8 @@ class SourceSpider(scrapy.Spider):
             source = matches[0]
         self.source = source
         self.refresh = refresh in (True, "1", "true", "yes")
+        # The previous crawl did not finish: do not stop paging at the first page of known items.
+        self.resume = resume in (True, "1", "true", "yes") or self.refresh
         self.since = to_utc_iso(since) if since else None
         self.tz = source.get("timezone", "UTC")
         self._known: set[str] | None = None

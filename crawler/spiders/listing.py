@@ -82,7 +82,7 @@ class ListingSpider(SourceSpider):
                 yield request
         if not nodes:
             return  # an empty page ends paging (and an empty first page trips the canary)
-        if fresh == 0:
+        if fresh == 0 and not self.resume:
             self.crawler.stats.inc_value("rivalry/paging_stopped_known")
             return  # only known (or too old) items here: the older pages hold nothing new
         if page >= self.source.get("max_pages", 5):
