@@ -336,6 +336,9 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
                 continue
             if not _compatible_target(ev.target_side, c.target_side, sides):
                 continue
+            if (ev.target_side != "*" and ev.target_side == c.actor_side) or \
+                    (ev.actor_side != "*" and ev.actor_side == c.target_side):
+                continue  # a side does not act on itself: "[the U.S.] imposed duties on China"
             exact = (ev.actor_side == c.actor_side) + (ev.target_side == c.target_side)
             gap = 0 if c.first <= ev.day <= c.last else \
                 min(abs((ev.day - c.first).days), abs((ev.day - c.last).days))
@@ -348,7 +351,7 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
             clusters.append(best)
         best.add(ev)
         if best.kind == "window":
-            if best.actor_side == "*" and ev.actor_side != "*":
+            if best.actor_side == "*" and ev.actor_side != "*" and ev.actor_side != best.target_side:
                 best.actor_side = ev.actor_side
             if best.target_side == "*" and ev.target_side != "*":
                 best.target_side = ev.target_side
