@@ -94,6 +94,9 @@ def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, rep
         stats = crawler.stats.get_stats()
         summary = health.summarise(stats)
         summary["error"] = health.problem(summary, stats)
+        if stats.get("finish_reason") not in (None, "finished"):  # Ctrl-C, SIGTERM, parent died
+            summary["error"] = f"crawl interrupted ({stats['finish_reason']})" + (
+                f"; {summary['error']}" if summary["error"] else "")
         health.record(db_path, source_id, summary, before[source_id])
         report[source_id] = summary
     return report
@@ -134,7 +137,22 @@ def run_crawl_isolated(db_path, sources: list[dict], **options) -> dict:
         return json.loads(out.read_text())
 
 
+def _die_with_parent() -> None:
+    """Linux: kill this crawl when the `rivalry` process that started it dies (cron's timeout,
+    the OOM killer), so no orphan keeps writing after the writer lock is gone. SIGKILL, not
+    SIGTERM: a graceful stop would wait for hanging downloads. Nothing is lost: each document
+    is committed as it comes, and the source stays marked incomplete, so the next run resumes."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def main(argv=None) -> int:
+    _die_with_parent()
     spec_path, out_path = (argv or sys.argv[1:])[:2]
     spec = json.loads(Path(spec_path).read_text())
     report = run_crawl(spec["db_path"], spec["sources"], **spec["options"])

@@ -413,3 +413,78 @@ def test_a_crawl_that_failed_half_way_keeps_no_validators(bis_site):
     rivalry("crawl", "--db", db_path, "--sources", bis_site["sources"])
     assert "/news-updates/bis-export-enforcement-conference" in bis_site["site"].requests
     assert len(documents(db_path)) == 3
+
+
+def test_invalid_json_once_is_asked_again(tmp_path):
+    calls = []
+
+    def flaky(handler):
+        calls.append(1)
+        body = b'{"results": [' if len(calls) == 1 else json.dumps({"results": [
+            {"title": "Chip export rule", "url": f"{site.base}/doc/1", "date": "2025-01-15"}]}).encode()
+        handler.reply(200, body, {"Content-Type": "application/json"})
+
+    with Site(TRAPS, routes={"/flaky.json": flaky}) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(HEAD + f"""
+[[source]]
+id = "flaky"
+name = "flaky"
+kind = "api"
+url = "{site.base}/flaky.json"
+[source.fields]
+results = "results"
+url = "url"
+title = "title"
+text = "title"
+published = "date"
+""")
+        rivalry("crawl", "--db", tmp_path / "j.db", "--sources", sources)
+    assert len(calls) == 2 and len(documents(tmp_path / "j.db")) == 1
+
+
+def test_killing_rivalry_stops_the_crawl_and_the_next_run_resumes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    def hang(handler):
+        time.sleep(30)
+
+    root = tmp_path / "bis-site"
+    shutil.copytree(BIS, root)
+    with Site(root, routes={"/news-updates/bis-guidance-huawei-ascend": hang}) as site:
+        sources = tmp_path / "sources.toml"
+        sources.write_text(HEAD + BIS_LISTING.format(base=site.base, extra=""))
+        db_path = tmp_path / "k.db"
+        proc = subprocess.Popen([sys.executable, "-m", "rivalry.cli", "crawl", "--db", str(db_path),
+                                 "--sources", str(sources)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while "/news-updates/bis-guidance-huawei-ascend" not in site.requests and time.monotonic() < deadline:
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)  # cron's timeout, the OOM killer...
+        proc.wait()
+        time.sleep(1.5)
+        # The crawl child died with its parent: nothing is still running against the store,
+        # and the source is marked incomplete, so the next run walks every page again.
+        assert not processes_holding(db_path)
+        conn = sqlite3.connect(db_path)
+        assert conn.execute("SELECT complete FROM source_health WHERE source_id = 'bis'").fetchone() == (0,)
+        conn.close()
+    with Site(root) as site:
+        sources.write_text(HEAD + BIS_LISTING.format(base=site.base, extra=""))
+        rivalry("crawl", "--db", db_path, "--sources", sources)
+    assert len(documents(db_path)) == 3
+
+
+def processes_holding(path: Path) -> list[int]:
+    """Processes with the file open: an orphaned crawl would still hold the database."""
+    found = []
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        try:
+            if Path(fd.readlink()) == path.resolve():
+                found.append(int(fd.parent.parent.name))
+        except OSError:
+            continue
+    return found

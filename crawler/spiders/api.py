@@ -151,6 +151,13 @@ class ApiSpider(SourceSpider):
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
+            tries = response.meta.get("rivalry_json_retries", 0)
+            if tries < 1:  # GDELT sometimes answers broken JSON once: ask again before failing
+                self.crawler.stats.inc_value("rivalry/json_retries")
+                retry = response.request.replace(dont_filter=True)
+                retry.meta["rivalry_json_retries"] = tries + 1
+                yield retry
+                return
             self.index_fail("invalid JSON", response)
             return
         fields = self.source["fields"]
