@@ -14,9 +14,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-
 from crawler import health
 from crawler import settings as default_settings
 from crawler.spiders.registry import spider_class
@@ -26,7 +23,9 @@ summarise, problem = health.summarise, health.problem
 
 
 def crawl_settings(db_path, *, defaults: dict, replay=None, archive_dir=None, log_level=None,
-                   progress: float = 0) -> Settings:
+                   progress: float = 0):
+    from scrapy.settings import Settings  # here, not at the top: the CLI imports this module
+
     settings = Settings()
     settings.setmodule(default_settings, priority="project")
     settings.set("RIVALRY_DB", str(db_path))
@@ -68,6 +67,8 @@ def source_spider(source: dict, replay: bool):
 def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, replay=None,
               archive_dir=None, refresh=False, since=None, log_level=None, progress: float = 0) -> dict:
     """Crawl every given source; returns {source_id: summary with 'error' and 'canary'}."""
+    from scrapy.crawler import CrawlerProcess
+
     settings = crawl_settings(db_path, defaults=defaults or {}, replay=replay,
                               archive_dir=archive_dir, log_level=log_level, progress=progress)
     settings.set("LOG_INSTALL_ROOT_HANDLER", bool(log_level))
