@@ -305,6 +305,13 @@ def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     _check_is_sqlite(path)
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     conn.execute("PRAGMA query_only=ON")
+    try:
+        # Reads the schema page: a file with an SQLite header but a damaged body fails here,
+        # named, instead of at the first query as a bare "file is not a database".
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path}: {exc}") from None
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.set_authorizer(_reader_authorizer)
     if version > SCHEMA_VERSION:
