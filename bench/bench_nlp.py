@@ -67,6 +67,15 @@ def _words(db_path: Path) -> int:
     return n
 
 
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the worker processes)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        r = resource.getrusage(who)
+        total += r.ru_utime + r.ru_stime
+    return total
+
+
 def child(mode: str, db_path: str, workers: int) -> dict:
     """One measurement, run in its own process."""
     from rivalry import store
@@ -79,6 +88,7 @@ def child(mode: str, db_path: str, workers: int) -> dict:
         nlp = spacy.load(model_name())
         conn = store.open_db(db_path)
         texts = [t for (t,) in conn.execute("SELECT text FROM documents ORDER BY id")]
+        c0 = _cpu()
         t0 = time.perf_counter()
         for _ in nlp.pipe(texts, batch_size=32):
             pass
@@ -90,13 +100,15 @@ def child(mode: str, db_path: str, workers: int) -> dict:
         # loading is not tagging: outside the clock (forked workers inherit this pipeline)
         nlp = load_nlp()
         db = store.open_db(db_path)
+        c0 = _cpu()
         t0 = time.perf_counter()
         counts = tag_documents(db, retag=True, workers=workers, nlp=nlp)
         seconds = time.perf_counter() - t0
         assert counts["tagged"] > 0, counts
+    cpu = _cpu() - c0
     rss_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     rss_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"seconds": seconds, "peak_rss_mb": round(rss_self / 1024, 1),
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_rss_mb": round(rss_self / 1024, 1),
             "peak_rss_worker_mb": round(rss_children / 1024, 1)}
 
 
@@ -141,33 +153,40 @@ def main() -> None:
                                                      r["peak_rss_worker_mb"])
             for (mode, workers), r in results.items():
                 r["words_per_second"] = words / r["seconds"]
+                r["words_per_cpu_second"] = words / r["cpu_seconds"]
                 print(f"{size:>6} docs {words:>8} words  {mode:<4} workers={workers}  "
                       f"{r['seconds']:7.1f} s  {r['words_per_second']:8.0f} words/s  "
+                      f"{r['words_per_cpu_second']:8.0f} words/CPU-s  "
                       f"peak RSS {r['peak_rss_mb']:.0f} MB (workers {r['peak_rss_worker_mb']:.0f} MB)",
                       flush=True)
             bare = results[("bare", 1)]["words_per_second"]
             one = results[("tag", 1)]["words_per_second"]
             many = results[("tag", args.workers)]["words_per_second"]
+            cpu_ratio = results[("tag", 1)]["words_per_cpu_second"] / \
+                results[("bare", 1)]["words_per_cpu_second"]
             rows.append({"documents": size, "words": words, "bare": bare, "tag1": one,
+                         "cpu_ratio": cpu_ratio,
                          "tagN": many, "ratio": one / bare, "speedup": many / one,
                          "rss1": results[("tag", 1)]["peak_rss_mb"],
                          "rssN": results[("tag", args.workers)]["peak_rss_mb"],
                          "rssN_worker": results[("tag", args.workers)]["peak_rss_worker_mb"]})
-            print(f"       tag/bare = {one / bare:.2f}   {args.workers} workers / 1 = "
+            print(f"       tag/bare = {one / bare:.2f} (per CPU-second {cpu_ratio:.2f})   "
+                  f"{args.workers} workers / 1 = "
                   f"{many / one:.2f}x", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.markdown:
         n = args.workers
         print(f"\n| documents | words | bare `nlp.pipe` words/s | tag, 1 worker words/s | "
-              f"tag/bare | tag, {n} workers words/s | speed-up | peak RSS 1 worker | "
+              f"tag/bare (wall / CPU) | tag, {n} workers words/s | speed-up | peak RSS 1 worker | "
               f"peak RSS {n} workers (main / largest worker) |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in rows:
             print(f"| {r['documents']} | {r['words']} | {r['bare']:.0f} | {r['tag1']:.0f} | "
-                  f"{r['ratio']:.2f} | {r['tagN']:.0f} | {r['speedup']:.2f}× | "
+                  f"{r['ratio']:.2f} / {r['cpu_ratio']:.2f} | {r['tagN']:.0f} | {r['speedup']:.2f}× | "
                   f"{r['rss1']:.0f} MB | {r['rssN']:.0f} / {r['rssN_worker']:.0f} MB |")
-    print(f"\ncpus: {os.cpu_count()}  python: {sys.version.split()[0]}")
+    print(f"\ncpus: {os.cpu_count()}  python: {sys.version.split()[0]}  "
+          f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

@@ -271,3 +271,5 @@ def _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, n
             submit()
             for doc_id, reason, result in results:
                 record(doc_id, result=result, reason=reason)
+        pool.close()
+        pool.join()
