@@ -248,17 +248,17 @@ MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _check_is_sqlite(path: Path) -> None:
-    if path.exists() and path.stat().st_size > 0:
-        with open(path, "rb") as fh:
-            if fh.read(16) != b"SQLite format 3\x00":
-                raise StoreError(f"{path} is not an SQLite database")
+def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    # Let SQLite itself recognise a foreign file: opening and closing the file with Python would
+    # drop every POSIX lock this process holds on it (fcntl locks are per process, not per fd).
+    if "file is not a database" in str(exc):
+        return StoreError(f"{path} is not an SQLite database")
+    return StoreError(f"{path}: {exc}")
 
 
 def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
     """Open (and create or upgrade) the store for writing."""
     path = db_path(path)
-    _check_is_sqlite(path)
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist (run `rivalry crawl` or `rivalry nightly` first)")
@@ -274,7 +274,7 @@ def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
 
         ensure_views(db)
     except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{path}: {exc}") from exc
+        raise _database_error(path, exc) from None
     return db
 
 
@@ -302,7 +302,6 @@ def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     path = db_path(path)
     if not path.exists():
         raise StoreError(f"{path} does not exist")
-    _check_is_sqlite(path)
     conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
     conn.execute("PRAGMA query_only=ON")
     try:
@@ -311,7 +310,7 @@ def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StoreError(f"{path}: {exc}") from None
+        raise _database_error(path, exc) from None
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     conn.set_authorizer(_reader_authorizer)
     if version > SCHEMA_VERSION:
