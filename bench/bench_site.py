@@ -59,19 +59,53 @@ def hugo_site(folder: Path, pages: int, per_section: int = 2000) -> None:
         'baseURL = "/"\ntitle = "bench"\nrelativeURLs = true\nuglyURLs = true\n'
         'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n'
         "[pagination]\npagerSize = 50\n")
+    # The same chrome as our base.html (head, CSP, header navigation, footer) and the same page
+    # structure as our event page and list items, so both tools write comparable bytes.
     (folder / "layouts/_default/baseof.html").write_text(
-        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ .Title }}</title>'
-        '<link rel="stylesheet" href="/static/style.css"></head><body><header><nav>'
-        '<a href="/">Home</a></nav></header><main>{{ block "main" . }}{{ end }}</main>'
-        "<footer>Events</footer></body></html>")
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'self' "
+        "'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; "
+        "form-action 'self'\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
+        "<title>{{ .Title }} · AI Rivalry Tracker</title>\n"
+        '<link rel="stylesheet" href="{{ "static/style.css" | relURL }}">\n</head>\n<body>\n'
+        '<a class="skip" href="#main">Skip to content</a>\n<header class="site">\n'
+        '<a class="brand" href="{{ "index.html" | relURL }}">AI Rivalry Tracker</a>\n'
+        '<nav aria-label="Site">\n<ul>\n'
+        + "".join(f'<li><a href="{{{{ "{h}" | relURL }}}}">{n}</a></li>\n' for h, n in [
+            ("timeline/all/all.html", "Timeline"), ("entities.html", "Entities"),
+            ("actions.html", "Actions"), ("countries.html", "Countries"),
+            ("sources.html", "Sources"), ("search.html", "Search")])
+        + '</ul>\n</nav>\n</header>\n<main id="main">\n{{ block "main" . }}{{ end }}\n</main>\n'
+        '<footer class="site">\n<p>Events are extracted automatically from government and news '
+        "statements; each links to its source. Check the source before you quote it.</p>\n"
+        '<p><a href="{{ "methodology.html" | relURL }}">Methodology</a> · '
+        '<a href="{{ "downloads.html" | relURL }}">Downloads</a></p>\n</footer>\n</body>\n</html>\n')
     (folder / "layouts/_default/single.html").write_text(
-        '{{ define "main" }}<article><h1>{{ .Params.actor }} → {{ .Params.target }}</h1><dl>'
-        "<dt>Action</dt><dd>{{ .Params.action }}</dd><dt>Date</dt><dd>{{ .Date.Format \"2006-01-02\" }}</dd>"
-        "</dl><blockquote>{{ .Params.evidence }}</blockquote>{{ .Content }}</article>{{ end }}")
+        '{{ define "main" }}<article class="event-page" data-pagefind-body>\n'
+        '<p class="kicker">{{ .Params.action }}</p>\n'
+        '<h1><a href="{{ printf "entities/%s.html" .Params.actor_id | relURL }}">{{ .Params.actor }}</a> → '
+        '<a href="{{ printf "entities/%s.html" .Params.target_id | relURL }}">{{ .Params.target }}</a></h1>\n'
+        '<dl class="facts">\n<dt>Action</dt><dd><a href="{{ "timeline/all/all.html" | relURL }}">'
+        "{{ .Params.action }}</a></dd>\n<dt>Actor</dt><dd>{{ .Params.actor }}</dd>\n"
+        "<dt>Target</dt><dd>{{ .Params.target }}</dd>\n"
+        '<dt>Event date</dt><dd><time datetime="{{ .Date.Format "2006-01-02" }}">'
+        '{{ .Date.Format "2006-01-02" }}</time></dd>\n<dt>Modality</dt><dd>asserted</dd>\n'
+        "<dt>Status</dt><dd>announced</dd>\n<dt>Confidence</dt><dd>{{ .Params.confidence }}</dd>\n</dl>\n"
+        '<h2>Evidence</h2>\n<blockquote class="evidence"><p>{{ .Params.evidence }}</p></blockquote>\n'
+        '<h2>Source</h2>\n<p class="source"><a href="{{ "documents/x.html" | relURL }}">{{ .Params.doc }}</a>'
+        ' · {{ .Date.Format "2006-01-02" }}</p>\n'
+        '<p><a class="out" href="https://synthetic.example/doc/{{ .Params.n }}" '
+        'rel="noopener noreferrer nofollow external">Read the original</a></p>\n</article>{{ end }}')
     (folder / "layouts/_default/list.html").write_text(
-        '{{ define "main" }}<h1>{{ .Title }}</h1><ol>{{ range .Paginator.Pages }}'
-        '<li><a href="{{ .RelPermalink }}">{{ .Title }}</a> {{ .Params.evidence }}</li>'
-        "{{ end }}</ol>{{ end }}")
+        '{{ define "main" }}<h1>{{ .Title }}</h1>\n<ol class="events">\n{{ range .Paginator.Pages }}'
+        '<li class="event">\n<p class="meta"><time datetime="{{ .Date.Format "2006-01-02" }}">'
+        '{{ .Date.Format "2006-01-02" }}</time> · <span class="action">{{ .Params.action }}</span>'
+        " · announced</p>\n"
+        '<p class="who"><a href="{{ printf "entities/%s.html" .Params.actor_id | relURL }}">{{ .Params.actor }}</a>'
+        ' → <a href="{{ printf "entities/%s.html" .Params.target_id | relURL }}">{{ .Params.target }}</a></p>\n'
+        '<p class="evidence"><a href="{{ .RelPermalink }}">{{ .Params.evidence | truncate 220 }}</a></p>\n'
+        "</li>\n{{ end }}</ol>{{ end }}")
     (folder / "layouts/index.html").write_text("<!doctype html><title>home</title>")
     content = folder / "content"
     for i in range(pages):
@@ -80,8 +114,14 @@ def hugo_site(folder: Path, pages: int, per_section: int = 2000) -> None:
             section.mkdir(parents=True)
         (section / f"p{i}.md").write_text(
             f'---\ntitle: "Event {i}"\ndate: 2024-{1 + i % 12:02d}-{1 + i % 28:02d}\n'
-            f'actor: "Entity {i % 400}"\ntarget: "Entity {(i * 7) % 400}"\naction: "export_control"\n'
-            f'evidence: "Entity {i % 400} tightened rule {i} against Entity {(i * 7) % 400}."\n---\n')
+            f'actor: "Entity {i % 400} Ministry"\nactor_id: "entity-{i % 400}"\n'
+            f'target: "Entity {(i * 7) % 400} Commerce"\ntarget_id: "entity-{(i * 7) % 400}"\n'
+            f'action: "Export control"\nconfidence: "0.{i % 100:02d}"\nn: {i}\n'
+            f'doc: "Synthetic document {i}: rule export chip license model entity"\n'
+            f'evidence: "entity-{i % 400} announced entity-{(i * 7) % 400}: rule export chip license '
+            f'model entity list control semiconductor commerce ministry announced added firms advanced '
+            f'computing artificial intelligence national security countermeasure investigation '
+            f'tariff sanction {i}."\n---\n')
 
 
 def settle() -> None:
