@@ -30,7 +30,25 @@ from pathlib import Path
 from reliability.common import (SAMPLE, SAMPLE_SOURCES, compare, fingerprint, run, sha256_file,
                                 start, store_problems)
 
-MANIFEST = ".manifest.json"
+def read_manifest(folder: Path) -> dict[str, str]:
+    """path -> sha256 from a site folder's manifest (sitegen/output.py writes `.manifest`, a
+    marshal of (magic, salt, {path: [sha256, key]}); older builds wrote `.manifest.json`).
+    Raises ValueError when there is none or it cannot be read."""
+    import marshal
+
+    if (folder / ".manifest").exists():
+        try:
+            data = marshal.loads((folder / ".manifest").read_bytes())
+        except (EOFError, TypeError, ValueError) as exc:
+            raise ValueError(f"damaged manifest: {exc}") from None
+        entries = data[-1] if isinstance(data, tuple) else data
+    elif (folder / ".manifest.json").exists():
+        entries = json.loads((folder / ".manifest.json").read_text("utf-8"))
+    else:
+        raise ValueError("no manifest")
+    if not isinstance(entries, dict):
+        raise ValueError("manifest of an unknown shape")
+    return {k: (v[0] if isinstance(v, (list, tuple)) else v) for k, v in entries.items()}
 STAGES = ("crawl", "tag", "build", "snapshot", "nightly")
 
 
@@ -71,15 +89,28 @@ def site_state(folder: Path, old: dict | None, new_manifest: dict) -> str:
     if old is not None and files == old:
         return "old"
     try:
-        manifest = json.loads((folder / MANIFEST).read_text("utf-8"))
+        manifest = read_manifest(folder)
     except (OSError, ValueError) as exc:
-        return f"no readable manifest ({exc.__class__.__name__})"
-    bad = [p for p, digest in manifest.items() if files.get(p) != digest]
+        return f"no readable manifest ({exc})"
+    # sitegen keeps a prefix of the sha256 (32 hex digits): compare on the manifest's length.
+    bad = [p for p, digest in manifest.items() if (files.get(p) or "")[:len(digest)] != digest]
     if bad:
         return f"{len(bad)} page(s) differ from the folder's own manifest, e.g. {bad[0]}"
-    if manifest != new_manifest:
-        changed = [p for p in set(manifest) | set(new_manifest) if manifest.get(p) != new_manifest.get(p)]
+    # The database download holds the runs table (timestamps): its bytes differ between two
+    # builds of the same store. Same path in both, and a sound SQLite file, is what counts.
+    changed = [p for p in set(manifest) | set(new_manifest)
+               if manifest.get(p) != new_manifest.get(p) and not (p.endswith(".db") and p in manifest
+                                                                and p in new_manifest)]
+    if changed:
         return f"manifest is neither the old nor the new build ({len(changed)} page(s), e.g. {changed[0]})"
+    for rel in manifest:
+        if rel.endswith(".db"):
+            conn = sqlite3.connect(f"file:{folder / rel}?mode=ro", uri=True)
+            try:
+                if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                    return f"{rel} fails quick_check"
+            finally:
+                conn.close()
     return "new"
 
 
@@ -145,7 +176,7 @@ def prepare(work: Path, log=print) -> dict:
     copy_state(c, scratch)
     windows["build"] = working_window("build", scratch)
     windows["snapshot"] = working_window("snapshot", scratch)
-    new_manifest = json.loads((scratch / "public" / MANIFEST).read_text("utf-8"))
+    new_manifest = read_manifest(scratch / "public")
     copy_state(a, scratch)
     windows["nightly"] = working_window("nightly", scratch)
     durations = {k: w[1] for k, w in windows.items()}
