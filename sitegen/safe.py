@@ -11,6 +11,9 @@ from urllib.parse import urlsplit
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
+# The common case, decided without urlsplit: http(s), a plain host name, no space or control
+# character anywhere. Anything else takes the careful path below.
+_PLAIN_HTTP = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]{1,5})?(?:[/?#][\x21-\x7e]*)?")
 
 
 def valid_id(value: object) -> bool:
@@ -32,7 +35,11 @@ def http_url(url: object) -> str | None:
     Browsers strip tabs/newlines inside schemes ("java\\tscript:"), so any control character or
     space rejects the URL outright instead of trying to clean it.
     """
-    if not isinstance(url, str) or not url or len(url) > 2048 or _CONTROL.search(url):
+    if not isinstance(url, str) or not url or len(url) > 2048:
+        return None
+    if _PLAIN_HTTP.fullmatch(url):
+        return url
+    if _CONTROL.search(url):
         return None
     try:
         parts = urlsplit(url)

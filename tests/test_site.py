@@ -245,6 +245,14 @@ def test_timeline_lists_stories_with_their_sources(db, tmp_path):
     assert len(gzip.compress((out / "stories/5000000000000001.html").read_bytes())) <= 15_000
     feed = read(out, "feeds/all.xml")
     assert "story:5000000000000001" in feed and "event:a1b2c3d4e5f60003" in feed
-    assert "../stories/5000000000000001.html" in read(out, f"events/a1b2c3d4e5f60005.html")
+    assert "../stories/5000000000000001.html" in read(out, "events/a1b2c3d4e5f60005.html")
+    with db.conn:  # the story's title and summary come from crawled text
+        db.execute("UPDATE stories SET title = ?, summary = ? WHERE id = '5000000000000001'",
+                   [HOSTILE, HOSTILE])
+    build_site(db, out, search_index=False)
+    for rel in ("stories/5000000000000001.html", "timeline/all/all.html", "index.html"):
+        page = read(out, rel)
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, rel
+        assert not [t for t, a in tags_of(page) if t == "img" or any(k.startswith("on") for k in a)]
     from test_site_links import check_links
     assert check_links(out) > 100
