@@ -171,23 +171,25 @@ def crawl(db, sources_file, only, since, refresh, archive, replay, verbose):
                                    f"{', '.join(sorted(flagged))}")
 
 
-def _tag(database, retag):
+def _tag(database, retag, workers=1):
     from nlp.tagger import tag_documents
 
-    return tag_documents(database, retag=retag)
+    return tag_documents(database, retag=retag, workers=workers)
 
 
 @cli.command()
 @db_option
 @click.option("--retag", is_flag=True, help="Tag every document again, not only new or outdated ones.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Tagging processes (one per core is a good choice).")
 @one_line_errors
 @writes_database
-def tag(db, retag):
+def tag(db, retag, workers):
     """Tag entities and events in documents not yet tagged by this pipeline version."""
     database = store.open_db(db)
     run_id = store.start_run(database, "tag")
     try:
-        counts = _tag(database, retag)
+        counts = _tag(database, retag, workers)
     except BaseException as exc:
         store.finish_run(database, run_id, "failed", errors={"tag": str(exc)})
         raise

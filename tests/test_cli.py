@@ -90,3 +90,22 @@ def test_newer_schema_is_refused(db_file):
 def test_missing_replay_archive(tmp_path):
     result = rivalry("crawl", "--db", tmp_path / "x.db", "--replay", tmp_path / "nope.warc.gz", check=False)
     assert result.returncode == 1 and "replay archive not found" in result.stderr
+
+
+def test_tag_with_two_workers_writes_what_one_worker_writes(tmp_path):
+    texts = ["On Monday the Bureau of Industry and Security added 12 Chinese companies to the Entity List.",
+             "China's Ministry of Commerce said it firmly opposes the US export controls on chips.",
+             "The Justice Department charged two men with smuggling Nvidia H100 chips to China."]
+    results = []
+    for workers in (1, 2):
+        db_path = tmp_path / f"w{workers}.db"
+        paths = []
+        for i, text in enumerate(texts):
+            path = tmp_path / f"doc{i}.txt"
+            path.write_text(f"Statement {i}\n{text}\n")
+            paths.append(path)
+        rivalry("ingest", "--db", db_path, "--date", "2025-03-03", *paths)
+        rivalry("tag", "--db", db_path, "--workers", workers)
+        conn = sqlite3.connect(db_path)
+        results.append(conn.execute("SELECT id, action, actor_id, target_id FROM events ORDER BY id").fetchall())
+    assert results[0] and results[0] == results[1]
