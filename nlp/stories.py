@@ -307,9 +307,12 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
         else:
             rest.append(ev)
     clusters = [_identifier_cluster(k, evs) for k, evs in sorted(by_ident.items())]
-    ident_by_action: dict[str, list[Cluster]] = {}
+    # identifier stories by (action, day of one of their events): a report looks up the days
+    # within the window instead of scanning every identifier story
+    ident_by_day: dict[tuple[str, date], list[Cluster]] = {}
     for c in clusters:
-        ident_by_action.setdefault(c.action, []).append(c)
+        for day in sorted({e.day for e in c.events if e.day}):
+            ident_by_day.setdefault((c.action, day), []).append(c)
     open_by_action: dict[str, list[Cluster]] = {}
     window = timedelta(days=WINDOW_DAYS)
     undated = 0
@@ -324,7 +327,12 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
         if ev.modality == "negated":
             continue
         best, best_rank = None, None
-        for c in ident_by_action.get(ev.action, []) + open_by_action.get(ev.action, []):
+        near_ident: list[Cluster] = []
+        for k in range(-WINDOW_DAYS, WINDOW_DAYS + 1):
+            for c in ident_by_day.get((ev.action, ev.day + timedelta(days=k)), ()):
+                if c not in near_ident:
+                    near_ident.append(c)
+        for c in near_ident + open_by_action.get(ev.action, []):
             if c.first is None or not (c.first - window <= ev.day <= c.last + window):
                 continue
             if c.kind == "identifier" and not any(abs((ev.day - e.day).days) <= WINDOW_DAYS
@@ -407,15 +415,11 @@ def story_row(c: Cluster, version: str | None) -> dict:
 def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
                    mentions_of) -> list[dict]:
     """event_links rows: stated ("in response to") first, else inferred from timing+overlap."""
-    links: dict[tuple[str, str], dict] = {}
-    by_side: dict[str, list[Cluster]] = {}
-    for c in clusters:
-        if len(c.actor_side) == 2 and c.first:
-            by_side.setdefault(c.actor_side, []).append(c)
-    for side_list in by_side.values():
-        side_list.sort(key=lambda c: (c.first, c.key))
+    import bisect
 
+    links: dict[tuple[str, str], dict] = {}
     anchors: dict[str, date] = {}
+    ents_of: dict[str, set[str]] = {}
 
     def anchor(c: Cluster) -> date:
         """When the story happened, for ordering responses: the earliest report, or an earlier
@@ -434,14 +438,32 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
     def ents(c: Cluster) -> set[str]:
         # what a measure touches: firms, chips, models, rules (governments are sides, not
         # things: "both touching the United States" says nothing)
-        return {x for e in c.events for x in (e.target_id, e.object_id)
-                if x and sides.side(x) == x}
+        if c.key not in ents_of:
+            ents_of[c.key] = {x for e in c.events for x in (e.target_id, e.object_id)
+                              if x and sides.side(x) == x}
+        return ents_of[c.key]
+
+    # each side's stories sorted by anchor, so a time window is two bisections
+    by_side: dict[str, list[tuple[date, str, Cluster]]] = {}
+    for c in clusters:
+        if len(c.actor_side) == 2 and c.first:
+            by_side.setdefault(c.actor_side, []).append((anchor(c), c.key, c))
+    for side_list in by_side.values():
+        side_list.sort(key=lambda t: (t[0], t[1]))
+    side_days = {side: [t[0] for t in lst] for side, lst in by_side.items()}
+
+    def between(side: str, lo: date, hi: date) -> list[Cluster]:
+        """Stories of `side` whose anchor is in [lo, hi]."""
+        days = side_days.get(side)
+        if not days:
+            return []
+        i, j = bisect.bisect_left(days, lo), bisect.bisect_right(days, hi)
+        return [t[2] for t in by_side[side][i:j]]
 
     for c in clusters:
         if len(c.actor_side) != 2 or c.first is None:
             continue
         sid = story_id(c.key)
-        others = [o for s, lst in by_side.items() if s != c.actor_side for o in lst]
         # stated
         for ev in sorted(c.events, key=lambda e: (e.day or date.max, e.id)):
             m = stated_cue(ev.evidence)
@@ -454,11 +476,10 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
             named_sides = {sides.side(x) for x in named}
             when = anchor(c)
             best, best_rank = None, None
+            # what is answered: an earlier act of a side named after the cue
+            others = [o for side in sorted(named_sides) if side != c.actor_side
+                      for o in between(side, when - timedelta(days=STATED_LOOKBACK_DAYS), when)]
             for o in others:
-                # what is answered: an earlier act of the side named after the cue
-                if o.actor_side not in named_sides or anchor(o) > when or \
-                        when - anchor(o) > timedelta(days=STATED_LOOKBACK_DAYS):
-                    continue
                 overlap = len((ents(o) - {x for x in named if sides.side(x) == o.actor_side})
                               & named) * 2 + (o.action in MEASURES) + 1
                 rank = (-overlap, (when - anchor(o)).days, o.key)
@@ -476,9 +497,11 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
         # inferred: a measure by the other side shortly before, touching what this one touches
         mine = ents(c)
         best, best_rank = None, None
+        lo, hi = anchor(c) - timedelta(days=RESPONSE_DAYS), anchor(c) - timedelta(days=1)
+        others = [o for side in sorted(by_side) if side != c.actor_side
+                  for o in between(side, lo, hi)]
         for o in others:
-            if o.action not in MEASURES or not (timedelta(0) < anchor(c) - anchor(o)
-                                                <= timedelta(days=RESPONSE_DAYS)):
+            if o.action not in MEASURES:
                 continue
             theirs = ents(o)
             shared = mine & theirs
