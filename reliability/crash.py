@@ -179,7 +179,7 @@ def prepare(work: Path, log=print) -> dict:
     new_manifest = read_manifest(scratch / "public")
     copy_state(a, scratch)
     windows["nightly"] = working_window("nightly", scratch)
-    durations = {k: w[1] for k, w in windows.items()}
+    durations = {k: max(w[1] for w in ws.values()) for k, ws in windows.items()}
     ref = {"A": a, "B": b, "C": c, "durations": durations, "windows": windows, "new_manifest": new_manifest,
            "fp": {"B": fingerprint(b / "rivalry.db"), "C": fingerprint(c / "rivalry.db")},
            "old_site": site_files(a / "public"), "old_snapshot": sha256_file(a / "snapshot.db")}
@@ -189,7 +189,7 @@ def prepare(work: Path, log=print) -> dict:
         raise RuntimeError(f"nightly from A does not give the same store as crawl + tag ({lost} lost, {extra} extra)")
     shutil.rmtree(scratch)
     log(f"prepared in {time.monotonic() - t0:.1f}s; working windows: "
-        + ", ".join(f"{k} {w[0]:.2f}-{w[1]:.2f}s" for k, w in windows.items()))
+        + ", ".join(f"{k}/{a} {w[0]:.2f}-{w[1]:.2f}s" for k, ws in windows.items() for a, w in ws.items()))
     return ref
 
 
@@ -213,23 +213,61 @@ def signature(state: Path) -> tuple:
     return counts, tuple(sorted(p.name for p in state.iterdir())), tuple(stamps)
 
 
-def working_window(stage: str, state: Path) -> tuple[float, float]:
-    """Run the stage once, polling what it does: (seconds until it first changes anything,
-    seconds until it exits). Kills are aimed inside this window, not at interpreter start-up."""
+# What a kill waits for before its random delay starts: the first change of this part of the
+# signature. Nightly rotates over its three phases so kills land in each of them.
+ANCHORS = {"crawl": ["documents"], "tag": ["taggings"], "build": ["any"], "snapshot": ["any"],
+           "nightly": ["documents", "taggings", "site"]}
+
+
+def anchor_value(anchor: str, sig: tuple):
+    counts, _listing, stamps = sig
+    if anchor == "documents":
+        return counts[:1]
+    if anchor == "taggings":
+        return counts[1:2]
+    if anchor == "site":
+        return stamps[1:]
+    return sig
+
+
+def working_window(stage: str, state: Path) -> dict[str, tuple[float, float]]:
+    """Run the stage once, polling what it does: per anchor, (seconds until that part first
+    changes, seconds until the command exits). Kills are aimed inside these windows, not at
+    interpreter start-up."""
     before = signature(state)
     log_path = state.parent / f"window-{stage}.log"
     proc = start(*stage_args(stage, state), log=log_path)
     started = time.monotonic()
-    first = None
+    first: dict[str, float] = {}
+    last: dict[str, float] = {}
+    previous = {anchor: anchor_value(anchor, before) for anchor in ANCHORS[stage]}
     while proc.poll() is None:
-        if first is None and signature(state) != before:
-            first = time.monotonic() - started
-        time.sleep(0.01)
+        sig = signature(state)
+        for anchor in ANCHORS[stage]:
+            value = anchor_value(anchor, sig)
+            if value != previous[anchor]:
+                now = time.monotonic() - started
+                first.setdefault(anchor, now)
+                last[anchor] = now
+                previous[anchor] = value
+        time.sleep(0.005)
     end = time.monotonic() - started
     if proc.returncode != 0:
         raise RuntimeError(f"{stage} exited {proc.returncode} while measuring its window:\n"
                            + log_path.read_text("utf-8", "replace")[-3000:])
-    return (first if first is not None else 0.0), end
+    windows = {}
+    for anchor in ANCHORS[stage]:
+        start_at = first.get(anchor, 0.0)
+        if stage == "nightly" and anchor in ("documents", "taggings"):
+            # A phase of nightly: from its first row to its last (plus a little), so the kills
+            # land in that phase's writes rather than in the next phase's start-up.
+            stop = min(end, last.get(anchor, end) + 0.25)
+        elif stage == "crawl":
+            stop = last.get(anchor, end) + 0.5 * (end - last.get(anchor, end))
+        else:
+            stop = end
+        windows[anchor] = (start_at, max(stop, start_at + 0.05))
+    return windows
 
 
 # Which state each stage starts from, and which store it must end with.
@@ -237,16 +275,17 @@ START = {"crawl": "A", "tag": "B", "build": "C", "snapshot": "C", "nightly": "A"
 END = {"crawl": "B", "tag": "C", "build": "C", "snapshot": "C", "nightly": "C"}
 
 
-def kill_at(stage: str, state: Path, fraction: float, span: float, log_path: Path) -> tuple[bool, float]:
-    """Start the stage's command, wait for its first visible change (rows, files), then SIGKILL
-    its process group `fraction` of its measured working span later. Anchoring on the first
-    change keeps kills inside the work even when the machine is slower or faster than when the
-    window was measured. Returns (killed while running, seconds it ran)."""
-    before = signature(state)
+def kill_at(stage: str, state: Path, anchor: str, fraction: float, span: float,
+            log_path: Path) -> tuple[bool, float]:
+    """Start the stage's command, wait for the first change of its anchor (documents, taggings,
+    site, or anything), then SIGKILL its process group `fraction` of the measured span later.
+    Anchoring on a change keeps kills inside the work even when the machine is slower or faster
+    than when the window was measured. Returns (killed while running, seconds it ran)."""
+    before = anchor_value(anchor, signature(state))
     proc = start(*stage_args(stage, state), log=log_path)
     started = time.monotonic()
-    while proc.poll() is None and signature(state) == before:
-        time.sleep(0.005)
+    while proc.poll() is None and anchor_value(anchor, signature(state)) == before:
+        time.sleep(0.003)
     try:
         proc.wait(timeout=max(0.0, fraction * span))
         return False, time.monotonic() - started  # finished first: no kill delivered
@@ -271,12 +310,12 @@ def check_state(stage: str, state: Path, ref: dict, after_rerun: bool) -> tuple[
     return problems, dups
 
 
-def trial(stage: str, fraction: float, ref: dict, work: Path) -> dict:
+def trial(stage: str, fraction: float, ref: dict, work: Path, anchor: str = "any") -> dict:
     state = work / f"trial-{stage}"
     copy_state(ref[START[stage]], state)
-    first, end = ref["windows"][stage]
-    killed, ran = kill_at(stage, state, fraction, end - first, work / f"trial-{stage}.log")
-    outcome = {"stage": stage, "delay": round(ran, 3), "fraction": round(fraction, 3),
+    first, end = ref["windows"][stage][anchor]
+    killed, ran = kill_at(stage, state, anchor, fraction, end - first, work / f"trial-{stage}.log")
+    outcome = {"stage": stage, "anchor": anchor, "delay": round(ran, 3), "fraction": round(fraction, 3),
                "killed": killed, "ran": round(ran, 3),
                "landed": landed(stage, state, ref)}
     problems, dups = check_state(stage, state, ref, after_rerun=False)
@@ -293,15 +332,19 @@ def trial(stage: str, fraction: float, ref: dict, work: Path) -> dict:
     stale = _stale_runs(state / "rivalry.db")
     if stale:
         problems.append(f"after re-run: {stale} run record(s) still 'running'")
+    left = leftovers(state)
+    if left:
+        problems.append(f"after re-run: temporary files of the killed run left behind: {left}")
     outcome.update(problems=problems, duplicates=dups + dups_after, lost=lost, extra=extra,
-                   leftovers=leftovers(state))
+                   leftovers=left)
     return outcome
 
 
 def leftovers(state: Path) -> list[str]:
     """Temporary files or folders a killed run left behind (not damage; disk it should not keep)."""
     names = {"rivalry.db", "rivalry.db-wal", "rivalry.db-shm", "rivalry.db.lock", "public",
-             "snapshot.db", ".public.lock", ".public.spare"}
+             "snapshot.db", ".public.lock", ".public.spare",
+             "snapshot"}  # sitegen's copy of the store for the site's database download
     return sorted(p.name for p in state.iterdir() if p.name not in names)
 
 
@@ -348,7 +391,8 @@ def run_harness(work: Path, kills: int = 40, seed: int = 7, log=print) -> dict:
             # A uniform moment of the command's working span, from its first visible change
             # to its exit; shorter on a retry if the command finished before the kill.
             fraction = rng.uniform(0.0, 1.0) * (0.7 ** attempt)
-            outcome = trial(stage, fraction, ref, work)
+            anchor = ANCHORS[stage][len([t for t in trials if t["stage"] == stage]) % len(ANCHORS[stage])]
+            outcome = trial(stage, fraction, ref, work, anchor)
             if outcome["killed"]:
                 break
         trials.append(outcome)
@@ -365,7 +409,8 @@ def run_harness(work: Path, kills: int = 40, seed: int = 7, log=print) -> dict:
                       for s in STAGES},
         "landed": {p: sum(1 for t in killed if t["landed"] == p)
                    for p in sorted({t["landed"] for t in killed})},
-        "windows": {k: [round(w[0], 2), round(w[1], 2)] for k, w in ref["windows"].items()},
+        "windows": {k: {a: [round(w[0], 2), round(w[1], 2)] for a, w in ws.items()}
+                    for k, ws in ref["windows"].items()},
         "rows_lost": sum(t["lost"] for t in trials),
         "rows_extra": sum(t["extra"] for t in trials),
         "duplicates": sum(t["duplicates"] for t in trials),

@@ -149,8 +149,25 @@ def snapshot(source: Path, target: Path) -> Path:
 
     The copy is taken from a read transaction, so a crawl writing at the same time neither
     blocks it nor leaks half a change into it. The snapshot is a plain rollback-journal file
-    (no WAL) so it can be opened read-only and immutable by Datasette or a download."""
+    (no WAL) so it can be opened read-only and immutable by Datasette or a download.
+
+    One snapshot at a time per folder (a lock on the folder itself, so no lock file lands in a
+    published folder); holding it, a snapshot removes the temporary files of one that was
+    killed, which would otherwise pile up, a store's size each."""
+    import fcntl
+
     target.parent.mkdir(parents=True, exist_ok=True)
+    folder = os.open(target.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+            stale.unlink(missing_ok=True)
+        return _snapshot(source, target)
+    finally:
+        os.close(folder)  # releases the lock
+
+
+def _snapshot(source: Path, target: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:

@@ -66,8 +66,10 @@ def main(argv=None) -> int:
         ("rows lost", lost),
         ("duplicates", dups),
     ]
-    per_stage = "\n".join(f"| {s} | {v['tried']} | {v['survived']} | {c['windows'][s][0]:.2f}–{c['windows'][s][1]:.2f} s |"
-                          for s, v in c["per_stage"].items())
+    per_stage = "\n".join(
+        f"| {s} | {v['tried']} | {v['survived']} | "
+        + ", ".join(f"{a}: {w[0]:.2f}–{w[1]:.2f} s" for a, w in c["windows"][s].items()) + " |"
+        for s, v in c["per_stage"].items())
     landed = ", ".join(f"{k}: {v}" for k, v in c["landed"].items())
     fault_kinds = "\n".join(f"| {k} | {faults.KINDS.get(k, (0, 'fails (source)'))[1]} | {n} |"
                             for k, n in sorted(f["faults_by_kind"].items()))
@@ -87,8 +89,10 @@ shorter setting in `make test`.
 
 ## Crash safety (`reliability/crash.py`, seed {c['seed']})
 
-Each trial copies a known state, starts one command, waits for its first visible change (rows,
-files), SIGKILLs its whole process group at a uniform moment of its measured working span, then
+Each trial copies a known state, starts one command, waits for the first change of its anchor
+(documents written, taggings written, the site folders touched, or anything at all; nightly
+rotates over its three phases), SIGKILLs its whole process group at a uniform moment between
+then and the command's measured exit, then
 checks: `PRAGMA integrity_check`; no duplicate documents (canonical URL), mentions, events,
 stories or taggings; no `ok` document without text; no mentions or events of an untagged
 document; no event in a missing story; the FTS index as long as the documents table; the site
@@ -97,7 +101,7 @@ its hash, the manifest equal to the old or the reference new one); the snapshot 
 or a complete copy of the store. Then it re-runs the command, which must exit 0 and leave the
 store row for row equal to an uninterrupted run, and the new site or snapshot published.
 
-| command killed | kills | survived | working window (first change – exit) |
+| command killed | kills | survived | kill windows (first change of the anchor – exit) |
 |---|---|---|---|
 {per_stage}
 
