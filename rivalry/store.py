@@ -266,6 +266,12 @@ def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     try:
         conn = sqlite3.connect(str(path), timeout=30)
         db = sqlite_utils.Database(conn)
+        # Refuse a newer file before anything here changes it (journal_mode=WAL rewrites the
+        # header of a rollback-journal file).
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(_too_new(path, version))
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("PRAGMA synchronous=NORMAL")

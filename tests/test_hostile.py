@@ -64,11 +64,21 @@ def newer_schema(path):
     conn.close()
 
 
+def newer_schema_rollback_journal(path):
+    """A newer rivalry's file in rollback-journal mode: setting WAL would rewrite its header."""
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute("PRAGMA user_version = 999")
+    conn.commit()
+    conn.close()
+
+
 BAD_FILES = {
     "not SQLite": (lambda p: p.write_text("this is not a database\n" * 10), "is not an SQLite database"),
     "cut short": (lambda p: p.write_bytes(b"SQLite format 3\x00" + b"\x10\x00\x01\x01" + b"\x00" * 80),
                   "database"),
     "newer schema": (newer_schema, "newer than this rivalry"),
+    "newer schema, rollback journal": (newer_schema_rollback_journal, "newer than this rivalry"),
 }
 
 
