@@ -35,6 +35,10 @@ class Action:
     suppresses: list[str] = field(default_factory=list)
     subsumes: list[str] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
+    # Where the target may come from: prepositions after the trigger (None: the default set)
+    # and whether the nearest name after the trigger may stand in when the parse finds none.
+    target_preps: list[str] | None = None
+    target_near: bool = True
 
 
 @dataclass
@@ -44,6 +48,10 @@ class Taxonomy:
     status: dict[str, list[str]]
     modality_actions: dict[str, list[str]]
     status_actions: set[str]
+    # Verbs that make a nominal trigger a topic, not an event ("circumventing export controls").
+    topic_verbs: set[str] = field(default_factory=set)
+    # Nationality adjectives -> country id ("Chinese" -> "china").
+    demonyms: dict[str, str] = field(default_factory=dict)
 
 
 def _lemma_values(word: str) -> list[str]:
@@ -95,10 +103,15 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
         actions[code] = Action(code=code, description=spec.get("description", ""),
                                patterns=patterns, suppresses=list(spec.get("suppresses") or []),
                                subsumes=list(spec.get("subsumes") or []),
-                               triggers=triggers)
+                               triggers=triggers,
+                               target_preps=(list(spec["target_preps"])
+                                             if "target_preps" in spec else None),
+                               target_near=bool(spec.get("target_near", True)))
     return Taxonomy(actions=actions,
                     modality={k: list(v) for k, v in (data.get("modality") or {}).items()},
                     status={k: list(v) for k, v in (data.get("status") or {}).items()},
                     modality_actions={k: list(v) for k, v in
                                       (data.get("modality_actions") or {}).items()},
-                    status_actions=set((data.get("status_actions") or {}).get("actions") or []))
+                    status_actions=set((data.get("status_actions") or {}).get("actions") or []),
+                    topic_verbs=set((data.get("topics") or {}).get("verbs") or []),
+                    demonyms={k.lower(): v for k, v in (data.get("demonyms") or {}).items()})

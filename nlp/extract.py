@@ -100,6 +100,10 @@ class Extractor:
         key = normalize_alias(surface)
         if not key or key in STOP_SURFACES or not any(c.isalpha() for c in key):
             return None
+        words = key.split()
+        if len(words) > 1 and words[0] in self.taxonomy.demonyms and \
+                " ".join(words[1:]) in STOP_SURFACES:
+            return None  # "American AI", "Chinese AI": a demonym and a common word
         if key in self.aliases:  # the model found a gazetteer entity the ruler missed
             gaz = self.entities[self.aliases[key]]
             return Linked(gaz.id, gaz.type, span, span.start_char, span.end_char, surface)
@@ -171,6 +175,14 @@ class Extractor:
             lk = by_token.get(trig.root.i)
             if lk and lk.type in OBJECT_TYPES and all(by_token.get(t.i) is lk for t in trig):
                 continue
+            if _crosses_relative_clause(trig):
+                continue  # "allow labs to gain capabilities that U.S. export controls ..."
+            if not any(t.pos_ == "VERB" for t in trig):
+                verb = _governing_verb(trig)
+                if verb is not None and verb.lemma_.lower() in self.taxonomy.topic_verbs:
+                    continue  # "circumventing U.S. export controls", "designed to deny"
+                if verb is not None and _generic_statement(trig, verb, by_token):
+                    continue  # "Distillation campaigns of this kind take ..."
             if not any(t.pos_ == "VERB" for t in trig):
                 framing = {t.i for other in triggers if other.label_ != trig.label_
                            and trig.label_ in self.taxonomy.actions[other.label_].subsumes
@@ -219,6 +231,10 @@ class Extractor:
             found = _entity_in(reported, by_token, actors=True)
             if found:
                 return found, "parse"
+            if reported.lower_ not in PRONOUNS:
+                # an unnamed accuser ("the committee's report found ..."): the accused in the
+                # reported clause is the target, never the actor
+                return (prev_actor, "context") if prev_actor else (None, None)
         skip: set[int] = set()  # the patient of a passive verb is never its agent
         for verb in _clause_chain(pred):
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
@@ -255,10 +271,19 @@ class Extractor:
         """For statements (accusations), the subject of the verb of saying above the trigger."""
         if trig.label_ not in STATEMENT_ACTIONS:
             return None
-        if pred.dep_ in ("ccomp", "xcomp", "advcl") and pred.head.lemma_ in SAY_VERBS:
-            for c in pred.head.children:
-                if c.dep_ in ("nsubj", "nsubjpass"):
-                    return c
+        # "X said Y ...", "X said it has evidence that Y ...", "X's report found Y ...": climb
+        # a few clause links from the trigger's verb to the verb of saying.
+        tok = pred
+        for _ in range(4):
+            if tok.dep_ not in ("ccomp", "xcomp", "advcl", "acl", "dobj", "attr") or \
+                    tok.head is tok:
+                return None
+            if tok.head.lemma_ in SAY_VERBS:
+                for c in tok.head.children:
+                    if c.dep_ in ("nsubj", "nsubjpass"):
+                        return c
+                return None
+            tok = tok.head
         return None
 
     def _target(self, sent, trig, pred, by_token, actor):
@@ -269,6 +294,9 @@ class Extractor:
             candidates.extend((-1, c) for c in pred.children if c.dep_ in ("nsubj", "nsubjpass"))
         prep_rank = {"against": 0, "on": 1, "into": 2, "over": 3, "to": 4, "from": 5, "for": 6,
                      "at": 7, "with": 8, "of": 9}
+        spec = self.taxonomy.actions[trig.label_]
+        if spec.target_preps is not None:
+            prep_rank = {p: n for n, p in enumerate(spec.target_preps)}
         for h in heads:
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in h.children)
             for child in h.children:
@@ -283,9 +311,11 @@ class Extractor:
                     candidates.extend((3, g) for g in child.children if g.dep_ == "dobj")
         for _, tok in sorted(candidates, key=lambda c: c[0]):
             found = _entity_in(tok, by_token, actors=True, exclude=trig_ids, avoid=actor,
-                               modifiers=False)
+                               modifiers=False, trigger={t.i for t in trig})
             if found:
                 return found, "parse"
+        if not spec.target_near:
+            return None, None
         near = _nearest(sent, trig, by_token, before=False, avoid=actor, pred=pred)
         return (near, "near") if near else (None, None)
 
@@ -430,7 +460,7 @@ def _clause_chain(pred: Token) -> list[Token]:
 
 
 def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None,
-               modifiers: bool = True) -> str | None:
+               modifiers: bool = True, trigger=()) -> str | None:
     """The entity a phrase refers to: the one containing its head, else the first one in its
     subtree (nearest the head) that can act (not a chip, model or law)."""
     lk = by_token.get(tok.i)
@@ -448,6 +478,8 @@ def _entity_in(tok: Token, by_token, *, actors: bool, exclude=(), avoid=None,
             continue
         if not modifiers and t.i != tok.i and _is_modifier(lk):
             continue
+        if not modifiers and _under_relcl(t, tok, trigger):
+            continue  # "the assets of firms that shipped chips to Iran": not Iran's assets
         depth = sum(1 for a in t.ancestors if a.i != tok.i and tok in a.ancestors) + \
             (0 if t.i >= tok.i else 0.5)
         if best_depth is None or depth < best_depth:
@@ -463,12 +495,80 @@ def _nearest(sent: Span, trig: Span, by_token, *, before: bool, avoid=None, skip
         lk = by_token.get(i)
         # places the gazetteer does not know (cities, states) are where, not who
         if lk and lk.type not in OBJECT_TYPES and lk.type != "place" and lk.entity_id != avoid \
-                and i not in skip and not (not before and _not_a_target(lk, pred)):
+                and i not in skip and not (not before and _not_a_target(lk, pred)) \
+                and not (before and _is_destination(lk)) \
+                and not (not before and _in_relative_clause(lk, trig)):
             return lk.entity_id
     return None
 
 
 _LOCATIVE = {"in", "at", "within", "inside", "across", "throughout"}
+
+
+def _is_destination(lk: Linked) -> bool:
+    """"chips to China": where goods go, never who acts."""
+    root = lk.span.root
+    return root.dep_ == "pobj" and root.head.lower_ in ("to", "into")
+
+
+def _under_relcl(t: Token, top: Token, trigger=()) -> bool:
+    """Whether `t` sits in a relative clause inside the phrase headed by `top` (a clause that
+    describes the trigger's own noun — "licenses that allowed Intel to sell" — does not count)."""
+    for anc in t.ancestors:
+        if anc.i == top.i:
+            return False
+        if anc.dep_ == "relcl":
+            return anc.head.i not in trigger
+    return False
+
+
+def _in_relative_clause(lk: Linked, trig: Span) -> bool:
+    """"companies that shipped chips to Iran": a name inside a relative clause (that does not
+    hold the trigger) describes someone else; it is not what the action is done to."""
+    for anc in lk.span.root.ancestors:
+        if anc.dep_ == "relcl":
+            return trig.root not in anc.subtree
+    return False
+
+
+def _governing_verb(trig: Span) -> Token | None:
+    """The first verb above a nominal trigger (outside the trigger's own words)."""
+    inside = {t.i for t in trig}
+    for tok in trig.root.ancestors:
+        if tok.i in inside:
+            continue
+        if tok.pos_ in ("VERB", "AUX"):
+            return tok
+    return None
+
+
+def _crosses_relative_clause(trig: Span) -> bool:
+    """A gapped trigger whose last word sits in a relative clause that its first word is not
+    in: the words belong to two different statements."""
+    first, last = trig[0], trig[-1]
+    for anc in [last, *last.ancestors]:
+        if anc.dep_ in ("relcl", "acl") and first not in anc.subtree:
+            return True
+    return False
+
+
+def _generic_statement(trig: Span, verb: Token, by_token) -> bool:
+    """A nominal trigger that is the subject of a present-tense clause with no date and no
+    named party in the subject: a statement about such actions in general ("Distillation
+    campaigns of this kind take ..."), not a report of one."""
+    subj = trig.root
+    while subj.dep_ in ("compound", "amod", "nmod") and subj.head is not subj:
+        subj = subj.head
+    if subj.dep_ not in ("nsubj", "nsubjpass") or subj.head.i != verb.i:
+        return False
+    if verb.tag_ not in ("VB", "VBP", "VBZ") or verb.lemma_ == "be":
+        return False
+    if any(c.dep_ in ("aux", "auxpass") for c in verb.children):
+        return False
+    if any(e.label_ == "DATE" and dates.resolve(e.text, "2000-01-01T00:00:00") is not None
+           for e in _sent_ents(trig.sent)):
+        return False  # a point in time ("on Tuesday"), not a span ("years of research")
+    return not any(t.i in by_token for t in subj.subtree)
 
 
 def _not_a_target(lk: Linked, pred: Token | None) -> bool:
