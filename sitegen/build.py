@@ -247,7 +247,11 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
 
 def _execute(plan: Plan, out: Output, workers: int | None, meanwhile) -> int:
     """Render the pages whose key changed (in parallel when there are many); keep the rest."""
+    import time
+
+    started = time.perf_counter()
     out.makedirs(p[0] for p in plan.pages)
+    LAST_TIMINGS["makedirs"] = round(time.perf_counter() - started, 3)
     todo = []
     live, base, manifest = out.live, out.base, out.manifest
     same_code = out.salt == out.live_salt and out.mirror is None
@@ -265,6 +269,12 @@ def _execute(plan: Plan, out: Output, workers: int | None, meanwhile) -> int:
         else:
             todo.append(page)
     out.unchanged += len(manifest)
+    LAST_TIMINGS["keep"] = round(time.perf_counter() - started, 3)
+
+    def timed_meanwhile():
+        t = time.perf_counter()
+        meanwhile()
+        LAST_TIMINGS["downloads"] = round(time.perf_counter() - t, 3)
     _STATE.update(env=make_env(), items=fragments.Items(), todo=todo, out=out)
     workers = workers or len(os.sched_getaffinity(0))
     try:
@@ -273,17 +283,21 @@ def _execute(plan: Plan, out: Output, workers: int | None, meanwhile) -> int:
             tasks = [(i, workers * 4) for i in range(workers * 4)]
             with ctx.Pool(workers) as pool:
                 running = pool.imap_unordered(_work, tasks)
-                meanwhile()
+                timed_meanwhile()
                 for results in running:
                     for r in results:
                         out.record(r)
         else:
             for r in _work((0, 1)):
                 out.record(r)
-            meanwhile()
+            timed_meanwhile()
     finally:
         _STATE.clear()
     return len(todo)
+
+
+# Not a page (not in the manifest): where each event's line is in events.csv and events.json.
+DOWNLOADS_CACHE = ".downloads.index"
 
 
 def _write_files(out: Output, site, db, snapshot: bool) -> None:
@@ -292,12 +306,29 @@ def _write_files(out: Output, site, db, snapshot: bool) -> None:
             out.write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
     events_key = digest(_keys(site.events)).hex()
     out.makedirs(["downloads/x"])
-    for rel, make in (("downloads/events.csv", downloads.to_csv),
-                      ("downloads/events.json", downloads.to_json)):
-        if out.unchanged_key(rel, events_key):
+    rels = ("downloads/events.csv", "downloads/events.json")
+    if all(out.unchanged_key(rel, events_key) for rel in rels):
+        for rel in rels:
             out.record(out.keep(rel))
-        else:
-            out.write(rel, make(site.events), events_key)
+        out.keep_cache(DOWNLOADS_CACHE)
+    else:
+        # Lines of events that did not change are copied from the live files, found by the
+        # index their build saved (only if those files are the ones it describes).
+        cache = out.read_cache(DOWNLOADS_CACHE)
+        index, old = {}, [b"", b""]
+        if isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict):
+            shas = [(out.live.get(rel) or [None])[0] for rel in rels]
+            if list(cache[:2]) == shas:
+                try:
+                    old = [out.read_live(rel) for rel in rels]
+                    index = cache[2]
+                except OSError:
+                    old = [b"", b""]
+        made = downloads.render(site.events, index, *old)
+        del old
+        for rel, data in zip(rels, made):
+            out.write(rel, data, events_key)
+        out.write_cache(DOWNLOADS_CACHE, tuple(out.manifest[rel][0] for rel in rels) + (made[2],))
     if snapshot:
         path = database_file(db)
         if path:

@@ -256,3 +256,32 @@ def test_timeline_lists_stories_with_their_sources(db, tmp_path):
         assert not [t for t, a in tags_of(page) if t == "img" or any(k.startswith("on") for k in a)]
     from test_site_links import check_links
     assert check_links(out) > 100
+
+
+def test_downloads_made_from_the_last_builds_lines_are_exact(built, monkeypatch):
+    """events.csv/json copy the lines of unchanged events from the live files: after changes,
+    deletions and new events they are byte for byte what a build from scratch makes."""
+    from site_fixtures import event
+    from sitegen import data as sitedata, downloads
+
+    out, _, docs = built
+    db = _reopen(out)
+    with db.conn:
+        db.execute("DELETE FROM events WHERE id = 'a1b2c3d4e5f60003'")
+        db.execute("UPDATE entities SET name = '=Huawei, \"Tech\"' WHERE id = 'evil'")
+        db["events"].insert(event("a1b2c3d4e5f6ff01", docs["mofcom"], "tariff", "cn-mofcom",
+                                  "nvidia", "2024-05-02", "MOFCOM, \"new\"\ntariff."), pk="id")
+    encoded = []
+    real = downloads._csv_line
+    monkeypatch.setattr(downloads, "_csv_line", lambda ev: encoded.append(ev["id"]) or real(ev))
+    build_site(db, out, search_index=False)
+    events = sitedata.load(db).events
+    assert (out / "downloads/events.csv").read_bytes() == downloads.to_csv(events)
+    assert (out / "downloads/events.json").read_bytes() == downloads.to_json(events)
+    assert "a1b2c3d4e5f6ff01" in encoded and len(encoded) < len(events)  # the rest were copied
+    db.execute("UPDATE events SET confidence = 0.5")  # every line changes
+    db.conn.commit()
+    build_site(db, out, search_index=False)
+    events = sitedata.load(db).events
+    assert (out / "downloads/events.csv").read_bytes() == downloads.to_csv(events)
+    assert (out / "downloads/events.json").read_bytes() == downloads.to_json(events)
