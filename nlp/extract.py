@@ -33,6 +33,9 @@ STOP_SURFACES = {"ai", "a.i.", "artificial intelligence", "genai", "agi", "llm",
 STATEMENT_ACTIONS = {"accusation", "distillation_accusation"}
 SAY_VERBS = {"say", "state", "claim", "find", "allege", "argue", "warn", "tell", "note", "write",
              "believe", "conclude", "add", "insist", "contend"}
+# Verbs whose own subject makes the accusation ("China firmly opposes ..., a spokesperson said").
+ACCUSING_VERBS = {"accuse", "allege", "oppose", "condemn", "denounce", "deplore", "criticize",
+                  "criticise", "slam", "blast", "blame", "reject", "urge", "lodge"}
 PRONOUNS = {"it", "they", "we", "he", "she", "its", "their", "our", "this", "which", "that", "who"}
 
 _EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
@@ -231,7 +234,8 @@ class Extractor:
             found = _entity_in(reported, by_token, actors=True)
             if found:
                 return found, "parse"
-            if reported.lower_ not in PRONOUNS:
+            if reported.lower_ not in PRONOUNS and not any(
+                    t.lemma_.lower() in ACCUSING_VERBS for t in trig):
                 # an unnamed accuser ("the committee's report found ..."): the accused in the
                 # reported clause is the target, never the actor
                 return (prev_actor, "context") if prev_actor else (None, None)

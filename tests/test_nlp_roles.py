@@ -146,3 +146,9 @@ def test_a_call_to_act_is_not_an_action_taken(run):
     res = run("We encourage cloud companies to restrict access by firms controlled from China.")
     ev = event(res, "access_restriction")
     assert ev["modality"] == "future"
+
+
+def test_subject_of_an_accusing_verb_stays_the_accuser_under_a_reporter(run):
+    res = run("Beijing firmly opposes the U.S. abuse of export controls, a ministry spokesperson "
+              "said.")
+    assert event(res, "accusation")["actor_id"] == "china"
