@@ -389,8 +389,9 @@ def run_harness(work: Path, kills: int = 40, seed: int = 7, log=print) -> dict:
     for stage in plan(kills, rng):
         for attempt in range(4):
             # A uniform moment of the command's working span, from its first visible change
-            # to its exit; shorter on a retry if the command finished before the kill.
-            fraction = rng.uniform(0.0, 1.0) * (0.7 ** attempt)
+            # to its exit; shorter on a retry if the command finished before the kill, and at
+            # the anchor itself on the last try (a busy machine can stretch a short command).
+            fraction = rng.uniform(0.0, 1.0) * (1.0, 0.5, 0.15, 0.0)[attempt]
             anchor = ANCHORS[stage][len([t for t in trials if t["stage"] == stage]) % len(ANCHORS[stage])]
             outcome = trial(stage, fraction, ref, work, anchor)
             if outcome["killed"]:
