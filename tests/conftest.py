@@ -38,59 +38,17 @@ def add_document(db, *, url, title, text, published_at="2025-01-15T15:00:00+00:0
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
-import threading  # noqa: E402
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from crawler_site import Site  # noqa: E402
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-class FixtureSite:
-    """Serves a fixture folder; ``{{BASE}}`` in bodies becomes the server's base URL."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.requests: list[str] = []
-        site = self
-
-        class Handler(SimpleHTTPRequestHandler):
-            def do_GET(self):
-                site.requests.append(self.path)
-                relative = self.path.split("?", 1)[0].lstrip("/")
-                target = (site.root / relative).resolve()
-                if target.is_dir():
-                    target = target / "index.html"
-                if site.root.resolve() not in target.parents or not target.is_file():
-                    self.send_error(404)
-                    return
-                body = target.read_bytes().replace(b"{{BASE}}", site.base.encode())
-                kind = {".xml": "application/rss+xml", ".json": "application/json",
-                        ".txt": "text/plain"}.get(target.suffix, "text/html; charset=utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def local_site():
-    with FixtureSite(FIXTURES / "localsite") as site:
+    """tests/fixtures/localsite served on 127.0.0.1 (see crawler_site.Site)."""
+    with Site(FIXTURES / "localsite") as site:
         yield site
 
 
