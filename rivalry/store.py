@@ -244,7 +244,64 @@ def _v5(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5]
+CHANGE_LOGGED = ("sources", "entities", "documents", "events", "stories", "event_links")
+
+
+def _v6(db: sqlite_utils.Database) -> None:
+    # Site: what changed since the last build. Every insert, update and delete of a row the site
+    # shows bumps one counter (change_seq) and records the row with that sequence number in
+    # change_log (one row per table and id: its latest change, and whether it is gone). A build
+    # keeps the number it saw; when it is unchanged, nothing the site shows changed. The token
+    # tells two stores apart whose counters happen to agree.
+    script = [
+        """
+        CREATE TABLE change_seq (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq INTEGER NOT NULL,         -- bumped by every change to a logged table
+            token TEXT NOT NULL           -- random, made with the table: which store this is
+        );
+        INSERT INTO change_seq (id, seq, token) VALUES (1, 0, lower(hex(randomblob(8))));
+        CREATE TABLE change_log (
+            table_name TEXT NOT NULL,
+            row_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,         -- change_seq.seq of the row's latest change
+            deleted INTEGER NOT NULL,     -- 1 when that change removed it
+            PRIMARY KEY (table_name, row_id)
+        );
+        CREATE INDEX idx_change_log_seq ON change_log(seq);
+        """
+    ]
+    log = ("UPDATE change_seq SET seq = seq + 1;"
+           " INSERT INTO change_log (table_name, row_id, seq, deleted)"
+           " SELECT '{table}', CAST({row}.id AS TEXT), seq, {deleted} FROM change_seq WHERE {when}"
+           " ON CONFLICT (table_name, row_id) DO UPDATE SET seq = excluded.seq,"
+           " deleted = excluded.deleted;")
+    for table in CHANGE_LOGGED:
+        script.append(
+            f"CREATE TRIGGER change_log_{table}_insert AFTER INSERT ON {table} BEGIN "
+            + log.format(table=table, row="NEW", deleted=0, when="1") + " END;")
+        script.append(
+            f"CREATE TRIGGER change_log_{table}_update AFTER UPDATE ON {table} BEGIN "
+            + log.format(table=table, row="NEW", deleted=0, when="1")
+            + log.split(";", 1)[1].format(table=table, row="OLD", deleted=1,
+                                          when="OLD.id IS NOT NEW.id") + " END;")
+        script.append(
+            f"CREATE TRIGGER change_log_{table}_delete AFTER DELETE ON {table} BEGIN "
+            + log.format(table=table, row="OLD", deleted=1, when="1") + " END;")
+    db.executescript("\n".join(script))
+
+
+def change_state(conn) -> tuple[str, int] | None:
+    """(token, seq) of a store: equal twice, nothing the site shows changed in between. None for
+    a store without the change log."""
+    try:
+        row = conn.execute("SELECT token, seq FROM change_seq WHERE id = 1").fetchone()
+    except sqlite3.DatabaseError:
+        return None
+    return (row[0], row[1]) if row else None
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -212,18 +212,36 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             raise OutputError(f"site URL {site_url!r} is not an absolute http(s) URL")
         site_url = site_url.rstrip("/") + "/"
     clock = _Clock()
-    site = sitedata.load(db)
-    clock("load")
-    plan = Plan(_salt())
-    kinds = _plan(plan, site, site_url or "")
-    clock("plan")
-    out = Output(out_dir, plan.salt.hex())
+    salt = _salt()
+    out = Output(out_dir, salt.hex())
     clock("manifests")
     try:
+        # What the site is made from, read before the store is: if it equals what the live
+        # site was built from, no page can have changed (see _unchanged_since).
+        inputs = _inputs(db, site_url or "", snapshot)
+        state = _unchanged_since(out, inputs)
+        plan = Plan(salt)
+        if state is not None:
+            # Nothing the site shows changed: every page of the live site is kept as it is.
+            plan.pages = [(rel, entry[1], None, None) for rel, entry in out.live.items()
+                          if not _made_by_write_files(rel)]
+            kinds, skipped, n_events, events_key = (state["kinds"], state["skipped"],
+                                                    state["events"], state["events_key"])
+            events = None
+            clock("load")
+        else:
+            site = sitedata.load(db)
+            clock("load")
+            kinds = _plan(plan, site, site_url or "")
+            skipped, n_events, events = site.skipped, len(site.events), site.events
+            events_key = digest(_keys(events)).hex()
+            del site
+        clock("plan")
         # The downloads are made by this process while the workers render pages.
-        rendered = _execute(plan, out, workers, lambda: _write_files(out, site, db, snapshot))
+        rendered = _execute(plan, out, workers,
+                            lambda: _write_files(out, events, events_key, db, snapshot))
         clock("render+downloads")
-        if search_index and site.events:
+        if search_index and n_events:
             import shutil
             shutil.rmtree(out.target / "pagefind", ignore_errors=True)
             search_seconds = search.index(out.target)
@@ -231,6 +249,8 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             out.carry_unmanaged()
             search_seconds = 0.0
         clock("search")
+        out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(kinds), "skipped": skipped,
+                                      "events": n_events, "events_key": events_key})
         files = out.commit()
         clock("commit")
     except BaseException:
@@ -238,7 +258,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         raise
     counts = dict(sorted(kinds.items()))
     counts["pages"] = sum(kinds.values())
-    counts["skipped"] = site.skipped
+    counts["skipped"] = skipped
     counts["search_seconds"] = round(search_seconds, 3)
     counts.update(files)
     counts["rendered"] = rendered
@@ -300,13 +320,54 @@ def _execute(plan: Plan, out: Output, workers: int | None, meanwhile) -> int:
 DOWNLOADS_CACHE = ".downloads.index"
 
 
-def _write_files(out: Output, site, db, snapshot: bool) -> None:
+DOWNLOADS = ("downloads/events.csv", "downloads/events.json")
+# Not a page (not in the manifest): what the live site was built from (see _unchanged_since).
+BUILD_STATE = ".build.state"
+
+
+def _made_by_write_files(rel: str) -> bool:
+    return rel.startswith("static/") or rel in DOWNLOADS or rel == downloads.SNAPSHOT
+
+
+def _inputs(db, site_url: str, snapshot: bool) -> tuple | None:
+    """Everything a build reads besides the code and templates (the salt covers those): the
+    store's change counter (rivalry/store.py bumps it on every change to a table the site shows)
+    and which store it is, the site URL, and the files the methodology page reads. None when the
+    store keeps no change log."""
+    from rivalry.store import change_state
+
+    change = change_state(db.conn)
+    if change is None:
+        return None
+    files = hashlib.blake2b(digest_size=16)
+    for path in (Path(os.environ.get("RIVALRY_EVAL_JSON") or EVAL_JSON), taxonomy.ACTIONS_TOML):
+        try:
+            files.update(path.read_bytes())
+        except OSError:
+            files.update(b"\0missing")
+        files.update(b"\0")
+    return (change[0], change[1], str(database_file(db)), site_url, bool(snapshot), files.hexdigest())
+
+
+def _unchanged_since(out: Output, inputs) -> dict | None:
+    """The live site's build state when the live site was built from exactly these inputs by
+    this code (read_cache checks the salt), so every page it holds is right; else None."""
+    if inputs is None or out.mirror is not None or out.live_salt != out.salt:
+        return None
+    state = out.read_cache(BUILD_STATE)
+    if not isinstance(state, dict) or state.get("inputs") != inputs:
+        return None
+    if not all(out.unchanged_key(rel, state.get("events_key")) for rel in DOWNLOADS):
+        return None
+    return state
+
+
+def _write_files(out: Output, events, events_key: str, db, snapshot: bool) -> None:
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             out.write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
-    events_key = digest(_keys(site.events)).hex()
     out.makedirs(["downloads/x"])
-    rels = ("downloads/events.csv", "downloads/events.json")
+    rels = DOWNLOADS
     if all(out.unchanged_key(rel, events_key) for rel in rels):
         for rel in rels:
             out.record(out.keep(rel))
@@ -324,7 +385,7 @@ def _write_files(out: Output, site, db, snapshot: bool) -> None:
                     index = cache[2]
                 except OSError:
                     old = [b"", b""]
-        made = downloads.render(site.events, index, *old)
+        made = downloads.render(events, index, *old)
         del old
         for rel, data in zip(rels, made):
             out.write(rel, data, events_key)

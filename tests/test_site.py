@@ -285,3 +285,40 @@ def test_downloads_made_from_the_last_builds_lines_are_exact(built, monkeypatch)
     events = sitedata.load(db).events
     assert (out / "downloads/events.csv").read_bytes() == downloads.to_csv(events)
     assert (out / "downloads/events.json").read_bytes() == downloads.to_json(events)
+
+
+def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch, tmp_path):
+    """The store's change log (rivalry/store.py) says nothing the site shows changed: the live
+    pages are kept without loading or planning anything; any change, or a new eval file, and
+    the store is read again."""
+    import sitegen.build as b
+    from sitegen import data as sitedata
+
+    out, counts, _ = built
+    before = snapshot(out)
+    loads = []
+    real = sitedata.load
+    monkeypatch.setattr(sitedata, "load", lambda db: loads.append(1) or real(db))
+    again = build_site(_reopen(out), out)
+    assert not loads and snapshot(out) == before
+    assert again["written"] == 0 and again["rendered"] == 0
+    assert {k: again[k] for k in ("pages", "events", "skipped")} == \
+        {k: counts[k] for k in ("pages", "events", "skipped")}
+    build_site(_reopen(out), out)  # from the spare copy this time
+    assert not loads and snapshot(out) == before
+    db = _reopen(out)
+    db.execute("UPDATE entities SET name = 'Nvidia Corp' WHERE id = 'nvidia'")
+    db.conn.commit()
+    build_site(db, out)
+    assert loads == [1] and "Nvidia Corp" in read(out, "entities/nvidia.html")
+    build_site(db, out)
+    assert loads == [1]
+    evaluation = tmp_path / "eval.json"
+    evaluation.write_text(json.dumps({"per_class": {"tariff": {"f1": 0.5}}, "macro_f1": 0.25}))
+    monkeypatch.setenv("RIVALRY_EVAL_JSON", str(evaluation))
+    build_site(db, out)
+    assert loads == [1, 1]
+    with db.conn:
+        db.execute("DELETE FROM events WHERE id = 'a1b2c3d4e5f60003'")
+    build_site(db, out)
+    assert loads == [1, 1, 1] and not (out / "events/a1b2c3d4e5f60003.html").exists()
