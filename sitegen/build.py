@@ -34,6 +34,7 @@ import multiprocessing
 import operator
 import os
 import posixpath
+import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -215,10 +216,12 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
     salt = _salt()
     out = Output(out_dir, salt.hex())
     clock("manifests")
+    snapshot_job = None
     try:
         # What the site is made from, read before the store is: if it equals what the live
         # site was built from, no page can have changed (see _unchanged_since).
         inputs = _inputs(db, site_url or "", snapshot)
+        snapshot_job = _Snapshot.start_for(db, out, snapshot)
         state = _unchanged_since(out, inputs)
         plan = Plan(salt)
         if state is not None:
@@ -237,9 +240,12 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             events_key = digest(_keys(events)).hex()
             del site
         clock("plan")
+        if snapshot_job is not None:
+            snapshot_job.wait()  # before the workers fork
+            clock("snapshot (rest)")
         # The downloads are made by this process while the workers render pages.
         rendered = _execute(plan, out, workers,
-                            lambda: _write_files(out, events, events_key, db, snapshot))
+                            lambda: _write_files(out, events, events_key, snapshot_job))
         clock("render+downloads")
         if search_index and n_events:
             import shutil
@@ -254,6 +260,8 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         files = out.commit()
         clock("commit")
     except BaseException:
+        if snapshot_job is not None and snapshot_job.is_alive():
+            snapshot_job.join()  # it writes into the folder abort() clears
         out.abort()
         raise
     counts = dict(sorted(kinds.items()))
@@ -362,7 +370,7 @@ def _unchanged_since(out: Output, inputs) -> dict | None:
     return state
 
 
-def _write_files(out: Output, events, events_key: str, db, snapshot: bool) -> None:
+def _write_files(out: Output, events, events_key: str, snapshot) -> None:
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             out.write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
@@ -390,13 +398,45 @@ def _write_files(out: Output, events, events_key: str, db, snapshot: bool) -> No
         for rel, data in zip(rels, made):
             out.write(rel, data, events_key)
         out.write_cache(DOWNLOADS_CACHE, tuple(out.manifest[rel][0] for rel in rels) + (made[2],))
-    if snapshot:
-        path = database_file(db)
-        if path:
-            from rivalry.reading import snapshot as take_snapshot
+    if snapshot is not None:
+        out.adopt(downloads.SNAPSHOT, digest=snapshot.wait())
 
-            take_snapshot(path, out.target_path(downloads.SNAPSHOT))
-            out.adopt(downloads.SNAPSHOT)
+
+class _Snapshot(threading.Thread):
+    """The database download, taken while the store is read and the pages planned: SQLite's
+    backup and the hashing run outside the GIL. wait() before forking the workers: no thread
+    may be running when the process forks."""
+
+    def __init__(self, db, out: Output):
+        super().__init__(daemon=True)
+        self.source, self.target = database_file(db), out.target_path(downloads.SNAPSHOT)
+        self.digest, self.error = None, None
+        if self.source:
+            self.start()
+
+    def run(self):
+        from rivalry.reading import snapshot as take_snapshot
+
+        try:
+            take_snapshot(self.source, self.target)
+            with open(self.target, "rb") as fh:
+                self.digest = hashlib.file_digest(fh, "sha256").hexdigest()[:32]
+        except BaseException as exc:  # noqa: BLE001 - raised again by wait()
+            self.error = exc
+
+    def wait(self) -> str | None:
+        if self.source:
+            self.join()
+        if self.error is not None:
+            raise self.error
+        return self.digest
+
+    @classmethod
+    def start_for(cls, db, out: Output, wanted: bool):
+        if not wanted:
+            return None
+        snap = cls(db, out)
+        return snap if snap.source else None
 
 
 def database_file(db) -> Path | None:

@@ -19,6 +19,8 @@ _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udff
 
 
 def _text(value) -> str | None:
+    if value.__class__ is str and value.isascii() and value.isprintable():
+        return value  # the common case, decided without the regex: nothing to remove
     return _BAD_CHARS.sub("", value) if isinstance(value, str) else value
 
 
@@ -121,6 +123,7 @@ def load(db) -> SiteData:
         if not valid_id(evid):
             data.skipped += 1  # an event is its page: without a usable id it is left out
             continue
+        href = f"events/{evid}.html"
         doc = data.documents.get(doc_id)
         event_date = _date(event_date)
         published = doc["published"] if doc else None
@@ -132,15 +135,15 @@ def load(db) -> SiteData:
               "event_date": event_date, "published": published, "date": date,
               "month": date[:7], "modality": _text(modality), "status": _text(status),
               "evidence": _text(evidence) or "", "confidence": confidence, "document": doc,
-              "href": _page("events", evid)}
+              "href": href}
         # An event belongs to the countries of its actor and target (a US rule against a Chinese
         # firm shows under both): that is what "every Chinese countermeasure" filters on.
         ev["countries"] = sorted({e["country_slug"] for e in (ev["actor"], ev["target"])
                                   if e and e["country_slug"]})
-        key = lambda e: e["key"] if e else None  # noqa: E731
+        a, t, o = ev["actor"], ev["target"], ev["object"]
         ev["key"] = digest(evid, action, event_date, published, ev["modality"], ev["status"],
-                           ev["evidence"], confidence, key(ev["actor"]), key(ev["target"]),
-                           key(ev["object"]), doc["key"] if doc else None)
+                           ev["evidence"], confidence, a and a["key"], t and t["key"],
+                           o and o["key"], doc["key"] if doc else None)
         data.events.append(ev)
     # Newest first; id breaks ties so the order (and the output bytes) never depend on the row order.
     data.events.sort(key=lambda e: e["id"])

@@ -237,12 +237,13 @@ class Output:
         self.makedirs([rel])
         self.record(self.store(rel, data, key))
 
-    def adopt(self, rel: str, key: str = "") -> None:
-        """A file another function already wrote into target_path(rel)."""
+    def adopt(self, rel: str, key: str = "", digest: str | None = None) -> None:
+        """A file another function already wrote into target_path(rel) (and hashed: digest)."""
         parts = _check_rel(rel)
         path = self.target.joinpath(*parts)
-        with open(path, "rb") as fh:
-            digest = hashlib.file_digest(fh, "sha256").hexdigest()[:32]
+        if digest is None:
+            with open(path, "rb") as fh:
+                digest = hashlib.file_digest(fh, "sha256").hexdigest()[:32]
         if self.mirror is not None:
             self.makedirs([rel])
             _replace_with_link(path, self.mirror.joinpath(*parts))
