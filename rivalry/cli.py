@@ -373,8 +373,10 @@ def search(db, text, action, entity, country, since, limit, fmt):
 @click.option("--table", help="Export this table.")
 @click.option("--view", help="Export this view [default: timeline].")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (atomically) instead of stdout.")
+@click.option("--raw", is_flag=True, help="CSV: keep cells starting with = + - @ as they are "
+              "(by default they get a leading ' so spreadsheets do not run them as formulas).")
 @one_line_errors
-def export(db, fmt, table, view, out):
+def export(db, fmt, table, view, out, raw):
     """Export a table or view as CSV, JSON or JSON Lines."""
     from rivalry.reading import export_relation, write_file_atomically, write_rows
 
@@ -384,10 +386,10 @@ def export(db, fmt, table, view, out):
     columns, rows = export_relation(conn, table or view or "timeline", "table" if table else "view")
     if out:
         written = []
-        write_file_atomically(Path(out), lambda fh: written.append(write_rows(columns, rows, fmt, fh)))
+        write_file_atomically(Path(out), lambda fh: written.append(write_rows(columns, rows, fmt, fh, raw=raw)))
         click.echo(f"{written[0]} row(s) written to {out}", err=True)
     else:
-        write_rows(columns, rows, fmt, sys.stdout)
+        write_rows(columns, rows, fmt, sys.stdout, raw=raw)
 
 
 def default_snapshot_path(db) -> Path:

@@ -102,14 +102,26 @@ def export_relation(conn: sqlite3.Connection, name: str, kind: str):
     return run_query(conn, f'SELECT * FROM "{name}"')
 
 
-def write_rows(columns: list[str], rows: Iterable, fmt: str, out) -> int:
-    """Stream rows to a text file object as csv, json or jsonl; returns the number written."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """Spreadsheets run a cell starting with = + - @ as a formula; crawled text must not be one.
+    Such strings get a leading apostrophe (shown as text); numbers and other values pass."""
+    if value.__class__ is str and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_rows(columns: list[str], rows: Iterable, fmt: str, out, *, raw: bool = False) -> int:
+    """Stream rows to a text file object as csv, json or jsonl; returns the number written.
+    CSV cells are made spreadsheet-safe unless ``raw``."""
     count = 0
     if fmt == "csv":
         writer = csv.writer(out)
         writer.writerow(columns)
         for row in rows:
-            writer.writerow(row)
+            writer.writerow(row if raw else [spreadsheet_safe(v) for v in row])
             count += 1
     elif fmt == "jsonl":
         for row in rows:

@@ -148,3 +148,14 @@ def test_snapshot_is_a_consistent_standalone_copy(filled, tmp_path):
     assert copy.execute("SELECT count(*) FROM events").fetchone()[0] == 2
     assert copy.execute("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH 'rare'").fetchone()[0] == 1
     assert [p.name for p in target.parent.iterdir()] == ["rivalry.db"]  # no temporary left behind
+
+
+def test_csv_export_neutralises_formulas_unless_raw(db_file, db):
+    add_document(db, url="https://example.org/f", title="=HYPERLINK(\"http://evil\")", text="-5 is text")
+    out = rivalry("export", "--db", db_file, "--table", "documents", "--format", "csv")
+    row = next(csv.DictReader(io.StringIO(out.stdout)))
+    assert row["title"] == "'=HYPERLINK(\"http://evil\")" and row["text"] == "'-5 is text"
+    raw = rivalry("export", "--db", db_file, "--table", "documents", "--format", "csv", "--raw")
+    assert next(csv.DictReader(io.StringIO(raw.stdout)))["title"] == '=HYPERLINK("http://evil")'
+    as_json = rivalry("export", "--db", db_file, "--table", "documents", "--format", "json")
+    assert json.loads(as_json.stdout)[0]["title"] == '=HYPERLINK("http://evil")'  # JSON is data, unchanged
