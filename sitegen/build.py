@@ -491,7 +491,7 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
             month=None, index=index, total=len(events), base=base,
             _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
         if paged:
-            _month_pages(add, "timeline_months", base, "timeline.html", groups, title,
+            _month_pages(plan, kinds, "timeline_months", base, "timeline.html", groups, title,
                          country=country, action=action, feed=feed, **common)
 
     kinds["events"] += len(site.events)
@@ -522,7 +522,7 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
             n_events=len(ent["events"]),
             index=index, base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
         if paged:
-            _month_pages(add, "entity_months", base, "entity.html", groups, ent["name"], ent=ent,
+            _month_pages(plan, kinds, "entity_months", base, "entity.html", groups, ent["name"], ent=ent,
                          summary=summary, feed=feed, entity_key=ent["key"])
     groups = _group_entities(entities)
     add("index_pages", "entities.html", "entities.html",
@@ -592,18 +592,32 @@ def _document_ctx(doc):
     return {"doc": doc, "title": doc["title"], "_lazy": {"listing": ("plain", doc["events"])}}
 
 
-def _month_pages(add, kind, base, template, groups, title, **ctx):
+def _month_pages(plan, kinds, kind, base, template, groups, title, **ctx):
+    """One page per month of a long list. There are tens of thousands: the key is one hash of
+    the page's fixed facts and its events' keys, and the context is made only for a page that
+    is rendered (_month_ctx)."""
     entity_key = ctx.pop("entity_key", None)
+    slugs = [fragments.month_slug(month) for month, _ in groups]
+    fixed = (title, entity_key, ctx.get("feed"), ctx.get("country"), ctx.get("action"))
+    blake2b, last = hashlib.blake2b, len(groups) - 1
+    kinds[kind] += len(groups)
+    add = plan.add_lazy
     for i, (month, evs) in enumerate(groups):
-        slug = fragments.month_slug(month)
-        newer = fragments.month_slug(groups[i - 1][0]) if i > 0 else None
-        older = fragments.month_slug(groups[i + 1][0]) if i + 1 < len(groups) else None
-        add(kind, f"{base}/{slug}.html", template,
-            (title, month, newer, older, _keys(evs), entity_key,
-             ctx.get("feed"), ctx.get("country"), ctx.get("action")),
-            **ctx, title=f"{title} · {month_label(month)}", month=month, month_slug=slug, newer=newer,
-            older=older, total=len(evs), base=base, index=[],
-            _lazy={"listing": ("months", evs)})
+        slug = slugs[i]
+        newer = slugs[i - 1] if i > 0 else None
+        older = slugs[i + 1] if i < last else None
+        # repr of the tuple is unambiguous, and the events' keys (16 bytes each) come last
+        key = blake2b(repr((fixed, month, newer, older)).encode("utf-8", "surrogatepass")
+                      + _keys(evs), digest_size=16).hexdigest()
+        add(f"{base}/{slug}.html", template, key, _month_ctx,
+            (ctx, title, base, month, slug, newer, older, evs))
+
+
+def _month_ctx(arg):
+    ctx, title, base, month, slug, newer, older, evs = arg
+    return {**ctx, "title": f"{title} · {month_label(month)}", "month": month, "month_slug": slug,
+            "newer": newer, "older": older, "total": len(evs), "base": base, "index": [],
+            "_lazy": {"listing": ("months", evs)}}
 
 
 def _source_pages(add, src, docs):
@@ -650,26 +664,25 @@ def _feeds(add, site, facets, labels, site_url: str) -> None:
 def _facets(site) -> dict[tuple[str, str], list]:
     """(country slug | 'all', action slug | 'all') -> events, newest first. Only non-empty keys."""
     facets: dict[tuple[str, str], list] = defaultdict(list)
+    product = itertools.product
     for ev in site.entries:
-        actions = (ALL, ev["action_slug"]) if ev["action_slug"] not in (None, ALL) else (ALL,)
-        countries = (ALL, *[c for c in ev["countries"] if c != ALL])
-        for key in itertools.product(countries, actions):
+        action = ev["action_slug"]
+        actions = (ALL, action) if action is not None and action != ALL else (ALL,)
+        countries = ev["countries"]
+        countries = (ALL, *countries) if ALL not in countries else (ALL, *[c for c in countries if c != ALL])
+        for key in product(countries, actions):
             facets[key].append(ev)
     return facets
 
 
 def _entity_summary(ent, entities) -> dict:
-    took, against = Counter(), Counter()
-    partners: Counter = Counter()
-    for ev in ent["events"]:
-        if ev["actor"] is ent:
-            took[ev["action_label"]] += 1
-        if ev["target"] is ent:
-            against[ev["action_label"]] += 1
-        for role in ("actor", "target", "object"):
-            other = ev[role]
-            if other and other is not ent:
-                partners[other["id"]] += 1
+    # Counted by C code: Counter over generators of plain values, no per-event method calls.
+    events = ent["events"]
+    took = Counter([ev["action_label"] for ev in events if ev["actor"] is ent])
+    against = Counter([ev["action_label"] for ev in events if ev["target"] is ent])
+    partners = Counter([other["id"] for ev in events
+                        for other in (ev["actor"], ev["target"], ev["object"])
+                        if other and other is not ent])
     top = sorted(partners.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     return {"took": sorted(took.items()), "against": sorted(against.items()),
             "partners": [(entities[i]["name"], entities[i]["href"], n) for i, n in top]}

@@ -113,6 +113,7 @@ def load(db) -> SiteData:
     ent = data.entities.get
     has_stories = _has_stories(conn)
     story_of = {}
+    slugs: dict = {}  # action code -> slug, made once per code
     for row in conn.execute(
             "SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
             " status, evidence, confidence, " + ("story_id" if has_stories else "NULL") + " FROM events"):
@@ -129,7 +130,10 @@ def load(db) -> SiteData:
         published = doc["published"] if doc else None
         date = event_date or published or ""
         action = _text(action)
-        ev = {"id": evid, "action": action, "action_slug": slug(action),
+        action_slug = slugs.get(action, slugs)
+        if action_slug is slugs:
+            action_slug = slugs[action] = slug(action)
+        ev = {"id": evid, "action": action, "action_slug": action_slug,
               "action_label": action_label(action),
               "actor": ent(actor), "target": ent(target), "object": ent(obj),
               "event_date": event_date, "published": published, "date": date,
@@ -276,6 +280,9 @@ def _load_stories(conn, data: SiteData, story_of: dict) -> None:
             for o, basis, ev in st["responses"] + st["answers"]),
             tuple((o["id"], o["action"], o["date"], k(o["actor"]), k(o["target"]))
                   for o in st["related"]))
+    if not stories and len(loose) == len(data.events):
+        data.entries = data.events  # no story in use: the entries are the events, in their order
+        return
     entries = stories + loose
     entries.sort(key=lambda e: e["id"])
     entries.sort(key=lambda e: e["date"], reverse=True)
