@@ -348,13 +348,15 @@ def _inputs(db, site_url: str, snapshot: bool) -> tuple | None:
     if change is None:
         return None
     files = hashlib.blake2b(digest_size=16)
+    # The store's path too, hashed: the state file sits in the published folder.
+    files.update(os.fsencode(str(database_file(db))) + b"\0")
     for path in (Path(os.environ.get("RIVALRY_EVAL_JSON") or EVAL_JSON), taxonomy.ACTIONS_TOML):
         try:
             files.update(path.read_bytes())
         except OSError:
             files.update(b"\0missing")
         files.update(b"\0")
-    return (change[0], change[1], str(database_file(db)), site_url, bool(snapshot), files.hexdigest())
+    return (change[0], change[1], site_url, bool(snapshot), files.hexdigest())
 
 
 def _unchanged_since(out: Output, inputs) -> dict | None:

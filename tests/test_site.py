@@ -322,3 +322,10 @@ def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch
         db.execute("DELETE FROM events WHERE id = 'a1b2c3d4e5f60003'")
     build_site(db, out)
     assert loads == [1, 1, 1] and not (out / "events/a1b2c3d4e5f60003.html").exists()
+    import sqlite3
+    from rivalry import store
+    copy = tmp_path / "copy.db"  # the same counter and token, another store: read it
+    with sqlite3.connect(copy) as target:
+        db.conn.backup(target)
+    build_site(store.open_db(copy), out)
+    assert loads == [1, 1, 1, 1]
