@@ -6,6 +6,8 @@ import csv
 import io
 import json
 
+from rivalry.reading import spreadsheet_safe
+
 COLUMNS = [
     ("id", "Event id; the page is events/<id>.html"),
     ("event_date", "When it happened (YYYY-MM-DD), empty if unknown"),
@@ -59,16 +61,9 @@ def rows(events):
         yield dict(zip(_NAMES, _tuple(ev)))
 
 
-_RISKY = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value):
     # Spreadsheets run cells starting with = + - @ as formulas: crawled text must not.
-    if value is None:
-        return ""
-    if value.__class__ is str and value.startswith(_RISKY):
-        return "'" + value
-    return value
+    return "" if value is None else spreadsheet_safe(value)
 
 
 def _csv_line(ev) -> str:
