@@ -7,7 +7,7 @@ year", "90 days") and vague periods ("the past decade") are not dates of an even
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
 from dateparser.date import DateDataParser

@@ -15,7 +15,6 @@ import argparse
 import gzip
 import io
 import json
-import os
 import re
 import sqlite3
 import threading

@@ -7,9 +7,7 @@ Every failure ends with a one-line reason and a non-zero exit code.
 
 from __future__ import annotations
 
-import csv
 import functools
-import json
 import os
 import sqlite3
 import sys

@@ -291,7 +291,6 @@ def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch
     """The store's change log (rivalry/store.py) says nothing the site shows changed: the live
     pages are kept without loading or planning anything; any change, or a new eval file, and
     the store is read again."""
-    import sitegen.build as b
     from sitegen import data as sitedata
 
     out, counts, _ = built
