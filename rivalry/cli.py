@@ -118,7 +118,7 @@ def _print_crawl_report(report: dict) -> None:
     click.echo(f"{'source':<20} {'requests':>8} {'seen':>5} {'new':>5} {'changed':>7} {'known':>5} "
                f"{'off-topic':>9} {'no date':>7}  problem")
     for source_id, r in sorted(report.items()):
-        known = r["skipped_known"] + r["unchanged"] + (r.get("not_modified") and 0)
+        known = r["skipped_known"] + r["unchanged"]
         problem = r["error"] or (f"CANARY: {r['canary']}" if r.get("canary") else None)
         if not problem and r.get("skipped"):
             problem = f"skipped: {r['skipped']}"
@@ -153,12 +153,8 @@ def crawl_options(func):
 def crawl(db, sources_file, only, since, refresh, archive, replay, verbose):
     """Collect new documents from the configured sources."""
     database = store.open_db(db)
-    run_id = store.start_run(database, "crawl")
-    try:
+    with store.recorded_run(database, "crawl") as run_id:
         report = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay, verbose, since)
-    except BaseException as exc:
-        store.finish_run(database, run_id, "failed", errors={"crawl": str(exc)})
-        raise
     errors, canaries = _crawl_problems(report)
     flagged = {**{sid: f"canary: {c}" for sid, c in canaries.items()}, **errors}
     store.finish_run(database, run_id, "failed" if errors else "flagged" if canaries else "ok",
@@ -185,12 +181,8 @@ def _tag(database, retag, workers=1):
 def tag(db, retag, workers):
     """Tag entities and events in documents not yet tagged by this pipeline version."""
     database = store.open_db(db)
-    run_id = store.start_run(database, "tag")
-    try:
+    with store.recorded_run(database, "tag") as run_id:
         counts = _tag(database, retag, workers)
-    except BaseException as exc:
-        store.finish_run(database, run_id, "failed", errors={"tag": str(exc)})
-        raise
     store.finish_run(database, run_id, "ok", {"tag": counts})
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
@@ -210,12 +202,8 @@ def _build(database, out):
 def build(db, out):
     """Generate the static site from the database."""
     database = store.open_db(db, create=False)
-    run_id = store.start_run(database, "build")
-    try:
+    with store.recorded_run(database, "build") as run_id:
         counts = _build(database, out)
-    except BaseException as exc:
-        store.finish_run(database, run_id, "failed", errors={"build": str(exc)})
-        raise
     store.finish_run(database, run_id, "ok", {"build": counts})
     click.echo(f"site written to {out}: " + " ".join(f"{k}={v}" for k, v in counts.items()))
 
@@ -231,9 +219,8 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
     """Crawl, tag and build in order, recorded as one run. Exits non-zero if a source failed
     or was flagged by the canary (it suddenly yields nothing, or pages without date or text)."""
     database = store.open_db(db)
-    run_id = store.start_run(database, "nightly")
     counts, errors, canaries = {}, {}, {}
-    try:
+    with store.recorded_run(database, "nightly", counts, errors) as run_id:
         counts["crawl"] = _crawl(store.db_path(db), sources_file, only, refresh, archive, replay,
                                  verbose, since)
         crawl_errors, canaries = _crawl_problems(counts["crawl"])
@@ -245,10 +232,6 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
         from rivalry.reading import snapshot as take_snapshot
 
         counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db)))
-    except BaseException as exc:
-        errors["nightly"] = str(exc)
-        store.finish_run(database, run_id, "failed", counts, errors)
-        raise
     failed = set(errors) - set(canaries)
     store.finish_run(database, run_id, "failed" if failed else "flagged" if errors else "ok", counts, errors)
     _print_crawl_report(counts["crawl"])
@@ -271,36 +254,41 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
 @writes_database
 def ingest(db, paths, date):
     """Add local HTML or text files as documents of the 'manual' source."""
-    from crawler.extract import extract_article, to_utc_iso
+    from crawler.extract import to_utc_iso
 
-    database = store.open_db(db)
-    run_id = store.start_run(database, "ingest")
     known_date = to_utc_iso(date) if date else None
     if date and not known_date:
         raise click.ClickException(f"--date {date!r} is not a date")
+    database = store.open_db(db)
     outcomes = {}
-    with database.conn:
-        store.upsert_source(database, {"id": "manual", "name": "Added by hand", "kind": "manual"})
-    for path in paths:
-        path = Path(path).resolve()
-        raw = path.read_bytes()
-        content = raw.decode("utf-8", errors="replace")
-        uri = path.as_uri()
-        if path.suffix.lower() in (".html", ".htm") or content.lstrip()[:1] == "<":
-            found = extract_article(content, uri, known_date=known_date, known_date_source="manual")
-            title, text, published, date_source = found.title, found.text, found.published_at, found.date_source
-        else:
-            lines = content.strip().splitlines()
-            title = lines[0].strip() if lines else path.name
-            text, published, date_source = content.strip(), known_date, "manual" if known_date else None
-        doc = {"source_id": "manual", "url": uri, "canonical_url": uri, "title": title or path.name,
-               "text": text, "published_at": published, "date_source": date_source,
-               "language": None, "status": "ok" if text else "no_text"}
+    with store.recorded_run(database, "ingest") as run_id:
         with database.conn:
-            outcome = store.upsert_document(database, doc)
-        outcomes[str(path)] = outcome
-        click.echo(f"{outcome:<9} {path}")
+            store.upsert_source(database, {"id": "manual", "name": "Added by hand", "kind": "manual"})
+        for path in paths:
+            outcomes[str(path)] = _ingest_file(database, Path(path).resolve(), known_date)
+            click.echo(f"{outcomes[str(path)]:<9} {path}")
     store.finish_run(database, run_id, "ok", {"ingest": outcomes})
+
+
+def _ingest_file(database, path: Path, known_date: str | None) -> str:
+    """Store one local file as a document of the 'manual' source; returns the upsert outcome."""
+    from crawler.extract import extract_article
+
+    raw = path.read_bytes()
+    content = raw.decode("utf-8", errors="replace")
+    uri = path.as_uri()
+    if path.suffix.lower() in (".html", ".htm") or content.lstrip()[:1] == "<":
+        found = extract_article(content, uri, known_date=known_date, known_date_source="manual")
+        title, text, published, date_source = found.title, found.text, found.published_at, found.date_source
+    else:
+        lines = content.strip().splitlines()
+        title = lines[0].strip() if lines else path.name
+        text, published, date_source = content.strip(), known_date, "manual" if known_date else None
+    doc = {"source_id": "manual", "url": uri, "canonical_url": uri, "title": title or path.name,
+           "text": text, "published_at": published, "date_source": date_source,
+           "language": None, "status": "ok" if text else "no_text"}
+    with database.conn:
+        return store.upsert_document(database, doc)
 
 
 # --- reading ------------------------------------------------------------------------------------

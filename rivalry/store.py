@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -443,6 +444,22 @@ def start_run(db: sqlite_utils.Database, command: str) -> int:
                                        f"(found by the next run at {utc_now()})"})])
         table = db["runs"].insert({"command": command, "started": utc_now(), "status": "running"})
     return table.last_pk
+
+
+@contextmanager
+def recorded_run(db: sqlite_utils.Database, command: str, counts: dict | None = None,
+                 errors: dict | None = None):
+    """Record a run around a block; yields its id. If the block raises, the run is finished as
+    'failed' with what ``counts`` and ``errors`` hold so far plus the exception under ``command``.
+    On success the block finishes the run itself (it knows whether it was ok or flagged)."""
+    run_id = start_run(db, command)
+    try:
+        yield run_id
+    except BaseException as exc:
+        errors = {} if errors is None else errors
+        errors[command] = str(exc)
+        finish_run(db, run_id, "failed", counts, errors)
+        raise
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str,

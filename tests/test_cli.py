@@ -109,3 +109,27 @@ def test_tag_with_two_workers_writes_what_one_worker_writes(tmp_path):
         conn = sqlite3.connect(db_path)
         results.append(conn.execute("SELECT id, action, actor_id, target_id FROM events ORDER BY id").fetchall())
     assert results[0] and results[0] == results[1]
+
+
+def test_a_command_that_raises_is_recorded_as_failed_with_what_it_had(db):
+    from rivalry import store
+
+    counts, errors = {"crawl": {"whitehouse": {"new": 3}}}, {"state": "HTTP 503"}
+    try:
+        with store.recorded_run(db, "nightly", counts, errors):
+            raise RuntimeError("disk full")
+    except RuntimeError:
+        pass
+    status, saved_counts, saved_errors = db.execute(
+        "SELECT status, counts, errors FROM runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert status == "failed"
+    assert json.loads(saved_counts) == counts
+    assert json.loads(saved_errors) == {"state": "HTTP 503", "nightly": "disk full"}
+
+
+def test_bad_ingest_date_records_no_run(tmp_path, db_file):
+    note = tmp_path / "n.txt"
+    note.write_text("t\nx\n")
+    result = rivalry("ingest", "--db", db_file, "--date", "someday", note, check=False)
+    assert result.returncode == 1 and "is not a date" in result.stderr
+    assert sqlite3.connect(db_file).execute("SELECT count(*) FROM runs").fetchone()[0] == 0
