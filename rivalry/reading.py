@@ -10,6 +10,7 @@ import os
 import sqlite3
 import tempfile
 from collections.abc import Iterable
+from contextlib import closing
 from pathlib import Path
 
 from rivalry.store import StoreError
@@ -183,14 +184,12 @@ def _snapshot(source: Path, target: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
-        src = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-        dst = sqlite3.connect(tmp)
-        with dst:
-            src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")
-        check = dst.execute("PRAGMA quick_check").fetchone()[0]
-        dst.close()
-        src.close()
+        with closing(sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True,
+                                     timeout=30)) as src, closing(sqlite3.connect(tmp)) as dst:
+            with dst:
+                src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+            check = dst.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise StoreError(f"snapshot of {source} failed its check: {check}")
         os.replace(tmp, target)
