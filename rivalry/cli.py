@@ -95,9 +95,7 @@ def _crawl(db_path, sources_file, only, refresh, archive, replay, verbose, since
     if since and not to_utc_iso(since):
         raise click.ClickException(f"--since {since!r} is not a date (YYYY-MM-DD)")
     config, sources = _select_sources(sources_file, only)
-    # No second store.open_db here: the caller has the store open (created and upgraded), and
-    # opening/closing the file again in this process drops its POSIX locks, after which the
-    # crawl process, closing last, deletes the WAL under the caller's feet ("disk I/O error").
+    # The caller has already opened (created and upgraded) the store; the crawl child writes to it.
     # A live line per source on stderr every few seconds, on a terminal only: under cron any
     # output is mailed, and a healthy night must stay quiet. $RIVALRY_PROGRESS_INTERVAL forces it.
     interval = os.environ.get("RIVALRY_PROGRESS_INTERVAL") or ("5" if sys.stderr.isatty() else "0")
