@@ -34,7 +34,6 @@ import multiprocessing
 import operator
 import os
 import posixpath
-import threading
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -44,6 +43,9 @@ from markupsafe import Markup
 from . import chart, downloads, fragments, search, taxonomy
 from . import data as sitedata
 from .data import digest
+from .index import (ACTION, ACTOR, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
+                    SLUG, TARGET, Index, keys)
+from .background import Forked
 from .output import Output, OutputError
 from .safe import http_url
 
@@ -98,11 +100,17 @@ def month_index(groups):
     return list(years.items())
 
 
-_MONTH = operator.itemgetter("month")
+_MONTH = operator.itemgetter(MONTH)
+_DOC_MONTH = operator.itemgetter("month")
 
 
-def by_month(events) -> list[tuple[str, list]]:
-    return [(m, list(g)) for m, g in itertools.groupby(events, key=_MONTH)]
+def by_month(entries) -> list[tuple[str, list]]:
+    """Entries (newest first) in runs of one month."""
+    return [(m, list(g)) for m, g in itertools.groupby(entries, key=_MONTH)]
+
+
+def docs_by_month(docs) -> list[tuple[str, list]]:
+    return [(m, list(g)) for m, g in itertools.groupby(docs, key=_DOC_MONTH)]
 
 
 LAST_TIMINGS: dict[str, float] = {}  # seconds per phase of the last build (for bench/)
@@ -149,15 +157,13 @@ class Plan:
         self.pages.append((rel, key, template, (make, arg)))
 
 
-_KEY = operator.itemgetter("key")
-
-
-def _keys(events) -> bytes:
-    return b"".join(map(_KEY, events))
-
-
 # Rendering happens in the parent or in forked workers; both read these module globals.
 _STATE: dict = {}
+
+
+def _full(entry):
+    """The dict the templates use for an index Entry (see index.py), in this process."""
+    return _STATE["index"].full(entry)
 
 
 def _render(rel: str, template: str, ctx) -> str:
@@ -166,15 +172,20 @@ def _render(rel: str, template: str, ctx) -> str:
     root = ctx.setdefault("root", "../" * rel.count("/"))
     ctx.setdefault("path", rel)
     ctx.setdefault("feed", None)
+    for name in ctx.pop("_full", ()):  # lists of entries the template reads field by field
+        ctx[name] = [_full(e) for e in ctx[name]]
+    if isinstance(ctx.get("summary"), tuple):  # an entity's summary, made only now
+        make, ent, own = ctx["summary"]
+        ctx["summary"] = make(ent, own, _STATE["index"].entities)
     lazy = ctx.pop("_lazy", None)
     if lazy:  # list HTML is built here, only for pages that are rendered
-        for name, (how, events) in lazy.items():
+        for name, (how, entries) in lazy.items():
             if how == "months":
-                ctx[name] = items.months(events, root)
+                ctx[name] = items.months(map(_full, entries), root)
             elif how == "plain":
-                ctx[name] = items.plain(events, root)
+                ctx[name] = items.plain(map(_full, entries), root)
             else:  # a function of one object, giving HTML with the root placeholder
-                ctx[name] = fragments.with_root(how(events), root)
+                ctx[name] = fragments.with_root(how(entries), root)
     return env.get_template(template).render(**ctx)
 
 
@@ -216,12 +227,12 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
     salt = _salt()
     out = Output(out_dir, salt.hex())
     clock("manifests")
-    snapshot_job = None
+    snapshot_job = files_job = None
     try:
         # What the site is made from, read before the store is: if it equals what the live
         # site was built from, no page can have changed (see _unchanged_since).
         inputs = _inputs(db, site_url or "", snapshot)
-        snapshot_job = _Snapshot.start_for(db, out, snapshot)
+        snapshot_job = _start_snapshot(db, out) if snapshot else None
         state = _unchanged_since(out, inputs)
         plan = Plan(salt)
         if state is not None:
@@ -230,23 +241,27 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
                           if not _made_by_write_files(rel)]
             kinds, skipped, n_events, events_key = (state["kinds"], state["skipped"],
                                                     state["events"], state["events_key"])
-            events = None
+            index = None
             clock("load")
         else:
-            site = sitedata.load(db)
+            index = _index(db, out)
+            events_key = digest(keys(index.events)).hex()
             clock("load")
-            kinds = _plan(plan, site, site_url or "")
-            skipped, n_events, events = site.skipped, len(site.events), site.events
-            events_key = digest(_keys(events)).hex()
-            del site
+        # Downloads and caches are written by a child while this process plans and renders.
+        files_job = Forked("downloads", lambda: _write_files(out, index, events_key))
+        if index is not None:
+            kinds = _plan(plan, index, site_url or "")
+            skipped, n_events = index.skipped, len(index.events)
         clock("plan")
+        rendered = _execute(plan, out, index, workers)
+        clock("render")
+        for record in files_job.result():
+            out.record(record)
         if snapshot_job is not None:
-            snapshot_job.wait()  # before the workers fork
-            clock("snapshot (rest)")
-        # The downloads are made by this process while the workers render pages.
-        rendered = _execute(plan, out, workers,
-                            lambda: _write_files(out, events, events_key, snapshot_job))
-        clock("render+downloads")
+            digest_of_snapshot = snapshot_job.result()
+            if digest_of_snapshot is not None:
+                out.adopt(downloads.SNAPSHOT, digest=digest_of_snapshot)
+        clock("downloads (rest)")
         if search_index and n_events:
             import shutil
             shutil.rmtree(out.target / "pagefind", ignore_errors=True)
@@ -260,8 +275,9 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         files = out.commit()
         clock("commit")
     except BaseException:
-        if snapshot_job is not None and snapshot_job.is_alive():
-            snapshot_job.join()  # it writes into the folder abort() clears
+        for job in (snapshot_job, files_job):
+            if job is not None:
+                job.cancel()  # it writes into the folder abort() clears
         out.abort()
         raise
     counts = dict(sorted(kinds.items()))
@@ -273,59 +289,67 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
     return counts
 
 
-def _execute(plan: Plan, out: Output, workers: int | None, meanwhile) -> int:
+def _index(db, out: Output) -> Index:
+    """The store as the plan reads it (index.py), reading again only the rows changed since
+    the live site's build (its LOAD_CACHE)."""
+    previous = sitedata.Rows.from_cache(out.read_cache(LOAD_CACHE), out.read_cache(LOAD_DELTA))
+    site = sitedata.read(db, previous)
+    if sitedata.stories_in_use(site):
+        sitedata.fill(site)
+        return Index.from_dicts(site)
+    return Index.from_rows(site)
+
+
+def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) -> int:
     """Render the pages whose key changed (in parallel when there are many); keep the rest."""
     import time
 
     started = time.perf_counter()
-    out.makedirs(p[0] for p in plan.pages)
-    LAST_TIMINGS["makedirs"] = round(time.perf_counter() - started, 3)
-    todo = []
+    todo, to_link = [], []
     live, base, manifest = out.live, out.base, out.manifest
     same_code = out.salt == out.live_salt and out.mirror is None
-    link = out.link_from_live
     for page in plan.pages:
         rel, key = page[0], page[1]
         old = live.get(rel) if same_code else None
         if old is not None and old[1] == key:  # same inputs: the live file is right
             b = base.get(rel)
             if b is None or b[0] != old[0]:
-                link(rel)
+                to_link.append(rel)  # the target copy holds an older version
             if rel in manifest:
                 raise OutputError(f"two pages claim {rel!r}")
             manifest[rel] = old
         else:
             todo.append(page)
     out.unchanged += len(manifest)
+    # Folders only where a file is written or linked: the target has all the others already.
+    out.makedirs(itertools.chain(to_link, (p[0] for p in todo)))
+    LAST_TIMINGS["makedirs"] = round(time.perf_counter() - started, 3)
+    link = out.link_from_live
+    for rel in to_link:
+        link(rel)
     LAST_TIMINGS["keep"] = round(time.perf_counter() - started, 3)
-
-    def timed_meanwhile():
-        t = time.perf_counter()
-        meanwhile()
-        LAST_TIMINGS["downloads"] = round(time.perf_counter() - t, 3)
-    _STATE.update(env=make_env(), items=fragments.Items(), todo=todo, out=out)
+    _STATE.update(env=make_env(), items=fragments.Items(), todo=todo, out=out, index=index)
     workers = workers or len(os.sched_getaffinity(0))
     try:
         if workers > 1 and len(todo) >= PARALLEL_MIN:
             ctx = multiprocessing.get_context("fork")
             tasks = [(i, workers * 4) for i in range(workers * 4)]
             with ctx.Pool(workers) as pool:
-                running = pool.imap_unordered(_work, tasks)
-                timed_meanwhile()
-                for results in running:
+                for results in pool.imap_unordered(_work, tasks):
                     for r in results:
                         out.record(r)
         else:
             for r in _work((0, 1)):
                 out.record(r)
-            timed_meanwhile()
     finally:
         _STATE.clear()
     return len(todo)
 
 
-# Not a page (not in the manifest): where each event's line is in events.csv and events.json.
+# Not pages (not in the manifest): where each event's line is in events.csv and events.json,
+# and the rows the build read (data.Rows), so the next build reads only those changed since.
 DOWNLOADS_CACHE = ".downloads.index"
+LOAD_CACHE, LOAD_DELTA = ".rows.cache", ".rows.delta"
 
 
 DOWNLOADS = ("downloads/events.csv", "downloads/events.json")
@@ -372,73 +396,69 @@ def _unchanged_since(out: Output, inputs) -> dict | None:
     return state
 
 
-def _write_files(out: Output, events, events_key: str, snapshot) -> None:
+def _write_files(out: Output, index: Index | None, events_key: str) -> list:
+    """Everything but the pages and the snapshot: static files, downloads, caches. Runs in a
+    child (background.Forked): returns the manifest records for the parent to keep. index
+    None: nothing the site shows changed since the live build, whose files are kept."""
+    records = []
+
+    def write(rel, data, key=""):
+        out.makedirs([rel])
+        records.append(out.store(rel, data, key))
+        return records[-1][1]
+
+    if index is None:
+        out.keep_cache(LOAD_CACHE)
+        out.keep_cache(LOAD_DELTA)
+    else:
+        full, delta = index.rows.to_cache()
+        if full is None:
+            out.keep_cache(LOAD_CACHE)
+        else:
+            out.write_cache(LOAD_CACHE, full)
+        out.write_cache(LOAD_DELTA, delta)
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
-            out.write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
-    out.makedirs(["downloads/x"])
+            write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
     rels = DOWNLOADS
     if all(out.unchanged_key(rel, events_key) for rel in rels):
-        for rel in rels:
-            out.record(out.keep(rel))
+        records.extend(out.keep(rel) for rel in rels)
         out.keep_cache(DOWNLOADS_CACHE)
     else:
         # Lines of events that did not change are copied from the live files, found by the
         # index their build saved (only if those files are the ones it describes).
         cache = out.read_cache(DOWNLOADS_CACHE)
-        index, old = {}, [b"", b""]
+        lines, old = {}, [b"", b""]
         if isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict):
             shas = [(out.live.get(rel) or [None])[0] for rel in rels]
             if list(cache[:2]) == shas:
                 try:
                     old = [out.read_live(rel) for rel in rels]
-                    index = cache[2]
+                    lines = cache[2]
                 except OSError:
                     old = [b"", b""]
-        made = downloads.render(events, index, *old)
+        made = downloads.render(index.events, index.full, lines, *old)
         del old
-        for rel, data in zip(rels, made):
-            out.write(rel, data, events_key)
-        out.write_cache(DOWNLOADS_CACHE, tuple(out.manifest[rel][0] for rel in rels) + (made[2],))
-    if snapshot is not None:
-        out.adopt(downloads.SNAPSHOT, digest=snapshot.wait())
+        shas = [write(rel, data, events_key) for rel, data in zip(rels, made)]
+        out.write_cache(DOWNLOADS_CACHE, tuple(shas) + (made[2],))
+    return records
 
 
-class _Snapshot(threading.Thread):
-    """The database download, taken while the store is read and the pages planned: SQLite's
-    backup and the hashing run outside the GIL. wait() before forking the workers: no thread
-    may be running when the process forks."""
+def _start_snapshot(db, out: Output) -> Forked | None:
+    """The database download, taken by a child while the store is read and pages planned;
+    its result is the file's digest. None for a store without a file."""
+    source = database_file(db)
+    if not source:
+        return None
+    target = out.target_path(downloads.SNAPSHOT)
 
-    def __init__(self, db, out: Output):
-        super().__init__(daemon=True)
-        self.source, self.target = database_file(db), out.target_path(downloads.SNAPSHOT)
-        self.digest, self.error = None, None
-        if self.source:
-            self.start()
-
-    def run(self):
+    def take():
         from rivalry.reading import snapshot as take_snapshot
 
-        try:
-            take_snapshot(self.source, self.target)
-            with open(self.target, "rb") as fh:
-                self.digest = hashlib.file_digest(fh, "sha256").hexdigest()[:32]
-        except BaseException as exc:  # noqa: BLE001 - raised again by wait()
-            self.error = exc
-
-    def wait(self) -> str | None:
-        if self.source:
-            self.join()
-        if self.error is not None:
-            raise self.error
-        return self.digest
-
-    @classmethod
-    def start_for(cls, db, out: Output, wanted: bool):
-        if not wanted:
-            return None
-        snap = cls(db, out)
-        return snap if snap.source else None
+        take_snapshot(source, target)
+        with open(target, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()[:32]
+    return Forked("snapshot", take)
 
 
 def database_file(db) -> Path | None:
@@ -451,7 +471,7 @@ def database_file(db) -> Path | None:
 
 # --- what each page shows ---------------------------------------------------------------------
 
-def _plan(plan: Plan, site, site_url: str) -> Counter:
+def _plan(plan: Plan, index: Index, site_url: str) -> Counter:
     kinds: Counter = Counter()
 
     def add(kind, rel, template, key_parts, **ctx):
@@ -459,21 +479,22 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
         plan.add(rel, template, key_parts, **ctx)
 
     labels = {}
-    for code in site.actions:  # two codes with the same slug share one page: first label wins
+    for code in index.actions:  # two codes with the same slug share one page: first label wins
         labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
-    facets = _facets(site)
+    facets = _facets(index.entries)
     action_counts = {a: len(facets[(ALL, a)]) for a in labels if (ALL, a) in facets}
-    country_counts = {c: len(facets[(c, ALL)]) for c in site.countries if (c, ALL) in facets}
+    country_counts = {c: len(facets[(c, ALL)]) for c in index.countries if (c, ALL) in facets}
     common = {"labels": labels, "action_counts": action_counts, "country_counts": country_counts}
     common_key = (tuple(sorted(labels.items())), tuple(sorted(action_counts.items())),
                   tuple(sorted(country_counts.items())))
-    codes = list(site.actions)
+    codes = list(index.actions)
 
-    latest = site.entries[:HOME_SIZE]
-    the_chart = chart.monthly_chart(site.events, codes, {c: sitedata.action_label(c) for c in codes})
-    add("home", "index.html", "home.html", (repr(the_chart), _keys(latest), len(site.events), common_key),
+    latest = index.entries[:HOME_SIZE]
+    the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.events], codes,
+                                    {c: sitedata.action_label(c) for c in codes})
+    add("home", "index.html", "home.html", (repr(the_chart), keys(latest), len(index.events), common_key),
         title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
-        total=len(site.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
+        total=len(index.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
 
     # Timelines and their filters.
     for (country, action), events in sorted(facets.items()):
@@ -484,66 +505,70 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
         title = _facet_title(country, action, labels)
         paged = len(events) > PER_PAGE
         groups = by_month(events) if paged else []
-        index = month_index(groups)
+        month_list = month_index(groups)
         nav_c = tuple((c, len(facets[(c, action)])) for c in country_counts if (c, action) in facets)
         nav_a = tuple((a, len(facets[(country, a)])) for a in action_counts if (country, a) in facets)
         add("timeline", base + ".html", "timeline.html",
-            (title, len(events), nav_c, nav_a, repr(index), feed, _keys(events[:PER_PAGE]), common_key),
+            (title, len(events), nav_c, nav_a, repr(month_list), feed, keys(events[:PER_PAGE]), common_key),
             country=country, action=action, nav_c=nav_c, nav_a=nav_a, feed=feed, title=title,
-            month=None, index=index, total=len(events), base=base,
+            month=None, index=month_list, total=len(events), base=base,
             _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
         if paged:
             _month_pages(plan, kinds, "timeline_months", base, "timeline.html", groups, title,
                          country=country, action=action, feed=feed, **common)
 
-    kinds["events"] += len(site.events)
-    for ev in site.events:
-        st = ev.get("story")
-        key = page_key((ev["key"], st["id"], st["sources_label"])) if st else ev["key"].hex()
-        plan.add_lazy(ev["href"], "event.html", key, _event_ctx, ev)
+    kinds["events"] += len(index.events)
+    story_of, append = index.event_story.get, plan.pages.append
+    for ev in index.events:
+        st = story_of(ev[ID])
+        key = page_key((ev[KEY], st[0], st[1])) if st else ev[KEY].hex()
+        append((f"events/{ev[ID]}.html", key, "event.html", (_event_ctx, ev)))
 
-    kinds["stories"] += 0
-    for st in site.stories.values():
-        if st["events"]:
-            kinds["stories"] += 1
-            plan.add_lazy(st["href"], "story.html", st["page_key"].hex(), _story_ctx, st)
+    kinds["stories"] += len(index.stories)
+    for href, key, st in index.stories:
+        plan.add_lazy(href, "story.html", key, _story_ctx, st)
 
-    entities = [e for e in site.entities.values() if e["href"]]
+    entities = [e for e in index.entities.values() if e["href"]]
+    no_events: list = []
+    kinds["entities"] += len(entities)
     for ent in entities:
-        events = ent["entries"]
-        summary = _entity_summary(ent, site.entities)
+        events = index.entity_entries.get(ent["id"], no_events)
+        own = index.entity_events.get(ent["id"], no_events)
         paged = len(events) > PER_PAGE
         groups = by_month(events) if paged else []
-        index = month_index(groups)
+        month_list = month_index(groups)
         base = ent["href"][:-5]
         feed = feed_rel("entities", ent["id"]) if events else None
-        add("entities", ent["href"], "entity.html",
-            (ent["key"], repr(summary), len(events), len(ent["events"]), repr(index),
-             _keys(events[:PER_PAGE]), feed),
-            ent=ent, title=ent["name"], summary=summary, total=len(events), month=None,
-            n_events=len(ent["events"]),
-            index=index, base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
+        # The summary (what it did, what was done to it, with whom) is a function of its own
+        # events' keys (they cover actions, roles and the other entities' names): made only
+        # when the page is rendered.
+        plan.add(ent["href"], "entity.html",
+                 (ent["key"], keys(own), len(events), repr(month_list), keys(events[:PER_PAGE]), feed),
+                 ent=ent, title=ent["name"], summary=(_entity_summary, ent, own), total=len(events),
+                 month=None, n_events=len(own), index=month_list, base=base, feed=feed,
+                 _lazy={"listing": ("months", events[:PER_PAGE])})
         if paged:
             _month_pages(plan, kinds, "entity_months", base, "entity.html", groups, ent["name"], ent=ent,
-                         summary=summary, feed=feed, entity_key=ent["key"])
-    groups = _group_entities(entities)
+                         feed=feed, entity_key=ent["key"])
+    groups = [(t, [(e, len(index.entity_events.get(e["id"], no_events))) for e in es])
+              for t, es in _group_entities(entities)]
     add("index_pages", "entities.html", "entities.html",
-        (tuple((t, tuple((e["key"], len(e["events"])) for e in es)) for t, es in groups),),
+        (tuple((t, tuple((e["key"], n) for e, n in es)) for t, es in groups),),
         title="Entities", groups=groups)
 
-    for doc in site.documents.values():
+    for doc in index.documents.values():
         if doc["href"]:
             kinds["documents"] += 1
-            key = page_key((doc["key"], _keys(doc["events"]))) if doc["events"] else doc["key"].hex()
-            plan.add_lazy(doc["href"], "document.html", key, _document_ctx, doc)
+            key = page_key((doc["key"], keys(doc["events"]))) if doc["events"] else doc["key"].hex()
+            append((doc["href"], key, "document.html", (_document_ctx, doc)))
 
     by_source = defaultdict(list)
-    for doc in sorted(site.documents.values(), key=lambda d: (d["published"] or "", d["id"]),
+    for doc in sorted(index.documents.values(), key=lambda d: (d["published"] or "", d["id"]),
                       reverse=True):
         if doc["source"]:
             doc["month"] = (doc["published"] or "")[:7]
             by_source[doc["source"]["id"]].append(doc)
-    sources = [s for s in site.sources.values() if s["href"]]
+    sources = [s for s in index.sources.values() if s["href"]]
     for src in sources:
         docs = by_source.get(src["id"], [])
         _source_pages(add, src, docs)
@@ -554,27 +579,29 @@ def _plan(plan: Plan, site, site_url: str) -> Counter:
     add("index_pages", "actions.html", "actions.html", (common_key,), title="Action types", **common)
     add("index_pages", "countries.html", "countries.html", (common_key,), title="Countries", **common)
     tax = _taxonomy(codes, action_counts)
-    totals = _totals(site)
+    totals = _totals(index)
     evaluation = _evaluation()
     add("index_pages", "methodology.html", "methodology.html",
         (repr(tax), repr(totals), repr(evaluation), common_key),
         title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
-    add("index_pages", "downloads.html", "downloads.html", (len(site.events),),
-        title="Downloads", columns=downloads.COLUMNS, total=len(site.events),
+    add("index_pages", "downloads.html", "downloads.html", (len(index.events),),
+        title="Downloads", columns=downloads.COLUMNS, total=len(index.events),
         snapshot_tables=downloads.SNAPSHOT_TABLES)
     add("index_pages", "search.html", "search.html", (common_key,), title="Search", **common)
-    _feeds(add, site, facets, labels, site_url)
+    _feeds(add, index, facets, labels, site_url)
     return kinds
 
 
-def _event_ctx(ev):
+def _event_ctx(entry):
+    ev = _full(entry)
     return {"ev": ev, "title": _event_title(ev), "_lazy": {"body": (fragments.event_body, ev)}}
 
 
 STORY_SOURCES = 60  # a story page lists this many sources, then says how many more
 
 
-def _story_ctx(st):
+def _story_ctx(entry):
+    st = _full(entry)
     quotes, seen = [], set()
     for ev in ([st["primary_event"]] if st["primary_event"] else []) + st["events"]:
         if ev["evidence"] not in seen and len(quotes) < sitedata.MAX_QUOTES:
@@ -596,23 +623,23 @@ def _document_ctx(doc):
 
 def _month_pages(plan, kinds, kind, base, template, groups, title, **ctx):
     """One page per month of a long list. There are tens of thousands: the key is one hash of
-    the page's fixed facts and its events' keys, and the context is made only for a page that
+    the page's fixed facts and its entries' keys, and the context is made only for a page that
     is rendered (_month_ctx)."""
     entity_key = ctx.pop("entity_key", None)
     slugs = [fragments.month_slug(month) for month, _ in groups]
     fixed = (title, entity_key, ctx.get("feed"), ctx.get("country"), ctx.get("action"))
     blake2b, last = hashlib.blake2b, len(groups) - 1
     kinds[kind] += len(groups)
-    add = plan.add_lazy
+    append = plan.pages.append
     for i, (month, evs) in enumerate(groups):
         slug = slugs[i]
         newer = slugs[i - 1] if i > 0 else None
         older = slugs[i + 1] if i < last else None
-        # repr of the tuple is unambiguous, and the events' keys (16 bytes each) come last
+        # repr of the tuple is unambiguous, and the entries' keys (16 bytes each) come last
         key = blake2b(repr((fixed, month, newer, older)).encode("utf-8", "surrogatepass")
-                      + _keys(evs), digest_size=16).hexdigest()
-        add(f"{base}/{slug}.html", template, key, _month_ctx,
-            (ctx, title, base, month, slug, newer, older, evs))
+                      + keys(evs), digest_size=16).hexdigest()
+        append((f"{base}/{slug}.html", key, template,
+                (_month_ctx, (ctx, title, base, month, slug, newer, older, evs))))
 
 
 def _month_ctx(arg):
@@ -625,14 +652,14 @@ def _month_ctx(arg):
 def _source_pages(add, src, docs):
     base = src["href"][:-5]
     paged = len(docs) > PER_PAGE
-    index = month_index(by_month(docs)) if paged else []
+    index = month_index(docs_by_month(docs)) if paged else []
     dkeys = lambda ds: b"".join(d["key"] + str(len(d["events"])).encode() for d in ds)  # noqa: E731
     add("sources", src["href"], "source.html",
         (src["key"], len(docs), repr(index), dkeys(docs[:PER_PAGE])),
         src=src, docs=docs[:PER_PAGE], total=len(docs), title=src["name"], month=None,
         index=index, base=base)
     if paged:
-        groups = by_month(docs)
+        groups = docs_by_month(docs)
         for i, (month, ds) in enumerate(groups):
             slug = fragments.month_slug(month)
             newer = fragments.month_slug(groups[i - 1][0]) if i > 0 else None
@@ -643,48 +670,50 @@ def _source_pages(add, src, docs):
                 month=month, month_slug=slug, newer=newer, older=older, index=[], base=base)
 
 
-def _feeds(add, site, facets, labels, site_url: str) -> None:
+def _feeds(add, index: Index, facets, labels, site_url: str) -> None:
     def feed(rel, title, events, alternate):
         entries = events[:FEED_SIZE]
-        updated = max((e["date"] for e in entries if e["date"]), default="1970-01-01")
+        updated = max((e[DATE] for e in entries if e[DATE]), default="1970-01-01")
         ctx = {"root": site_url} if site_url else {}
-        add("feeds", rel, "feed.xml", (title, alternate, updated, site_url, _keys(entries)),
-            title=title, entries=entries, updated=updated, alternate=alternate, feed_id=rel, **ctx)
+        add("feeds", rel, "feed.xml", (title, alternate, updated, site_url, keys(entries)),
+            title=title, entries=entries, _full=("entries",), updated=updated,
+            alternate=alternate, feed_id=rel, **ctx)
 
-    feed(feed_rel(ALL, ""), "All events", site.entries, "timeline/all/all.html")
+    feed(feed_rel(ALL, ""), "All events", index.entries, "timeline/all/all.html")
     for (country, action), events in sorted(facets.items()):
         if country == ALL and action != ALL:
             feed(feed_rel("actions", action), labels[action], events, f"timeline/all/{action}.html")
         elif action == ALL and country != ALL:
             feed(feed_rel("countries", country), sitedata.country_label(country), events,
                  f"timeline/{country}/all.html")
-    for ent in site.entities.values():
-        if ent["href"] and ent["entries"]:
-            feed(feed_rel("entities", ent["id"]), ent["name"], ent["entries"], ent["href"])
+    for ent in index.entities.values():
+        entries = index.entity_entries.get(ent["id"])
+        if ent["href"] and entries:
+            feed(feed_rel("entities", ent["id"]), ent["name"], entries, ent["href"])
 
 
-def _facets(site) -> dict[tuple[str, str], list]:
-    """(country slug | 'all', action slug | 'all') -> events, newest first. Only non-empty keys."""
+def _facets(entries) -> dict[tuple[str, str], list]:
+    """(country slug | 'all', action slug | 'all') -> entries, newest first. Only non-empty keys."""
     facets: dict[tuple[str, str], list] = defaultdict(list)
     product = itertools.product
-    for ev in site.entries:
-        action = ev["action_slug"]
+    for ev in entries:
+        action = ev[SLUG]
         actions = (ALL, action) if action is not None and action != ALL else (ALL,)
-        countries = ev["countries"]
+        countries = ev[COUNTRIES]
         countries = (ALL, *countries) if ALL not in countries else (ALL, *[c for c in countries if c != ALL])
         for key in product(countries, actions):
             facets[key].append(ev)
     return facets
 
 
-def _entity_summary(ent, entities) -> dict:
-    # Counted by C code: Counter over generators of plain values, no per-event method calls.
-    events = ent["events"]
-    took = Counter([ev["action_label"] for ev in events if ev["actor"] is ent])
-    against = Counter([ev["action_label"] for ev in events if ev["target"] is ent])
-    partners = Counter([other["id"] for ev in events
-                        for other in (ev["actor"], ev["target"], ev["object"])
-                        if other and other is not ent])
+def _entity_summary(ent, events, entities) -> dict:
+    """What an entity did, what was done to it, and whom it appears with, over its events."""
+    # Counted by C code: Counter over lists of plain values, no per-event method calls.
+    me = ent["id"]
+    took = Counter([ev[LABEL] for ev in events if ev[ACTOR] == me])
+    against = Counter([ev[LABEL] for ev in events if ev[TARGET] == me])
+    partners = Counter([other for ev in events for other in (ev[ACTOR], ev[TARGET], ev[OBJECT])
+                        if other is not None and other != me])
     top = sorted(partners.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     return {"took": sorted(took.items()), "against": sorted(against.items()),
             "partners": [(entities[i]["name"], entities[i]["href"], n) for i, n in top]}
@@ -715,9 +744,9 @@ def _taxonomy(seen_codes, action_counts):
              "count": action_counts.get(sitedata.slug(c) or "", 0)} for c in codes]
 
 
-def _totals(site):
-    return {"events": len(site.events), "entities": len(site.entities),
-            "documents": len(site.documents), "sources": len(site.sources)}
+def _totals(index: Index):
+    return {"events": len(index.events), "entities": len(index.entities),
+            "documents": len(index.documents), "sources": len(index.sources)}
 
 
 def _evaluation(path: Path | None = None) -> dict | None:

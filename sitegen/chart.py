@@ -22,12 +22,11 @@ def _months_between(first: str, last: str) -> list[str]:
     return out
 
 
-def monthly_chart(events, actions: list[str], labels: dict[str, str], months: int = 24) -> dict | None:
-    """Return {'bars', 'legend', 'width', 'height', 'ymax', 'ticks'} for the template, or None."""
-    counts: Counter = Counter()
-    for ev in events:
-        if ev["month"]:
-            counts[(ev["month"], ev["action"])] += 1
+def monthly_chart(month_actions, actions: list[str], labels: dict[str, str], months: int = 24) -> dict | None:
+    """Return {'bars', 'legend', 'width', 'height', 'ymax', 'ticks'} for the template, or None.
+
+    month_actions: (YYYY-MM, action code) of every event ('' when undated)."""
+    counts: Counter = Counter(p for p in month_actions if p[0])
     if not counts:
         return None
     present = sorted({m for m, _ in counts})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -67,6 +68,9 @@ class SiteData:
     actions: list[str] = field(default_factory=list)  # codes with a valid slug, sorted
     countries: list[str] = field(default_factory=list)  # country slugs seen on events, sorted
     skipped: int = 0  # rows whose id cannot be a file name
+    rows: "Rows | None" = None  # what was read, for the next build (see Rows)
+    story_rows: list | None = None  # rows of the stories table (None: the store has none)
+    link_rows: list = field(default_factory=list)  # response links: from, to, basis, evidence
 
 
 def digest(*parts) -> bytes:
@@ -78,9 +82,113 @@ def _page(kind: str, ident) -> str | None:
     return f"{kind}/{ident}.html" if valid_id(ident) else None
 
 
-def load(db) -> SiteData:
-    data = SiteData()
+# What a build keeps of the rows it read (Output cache LOAD_CACHE), so the next build reads again
+# only the rows the store's change log names. One tuple per row, fields in this order:
+DOC_ROW = ("id", "source_id", "url", "raw_url", "title", "published", "href", "key")
+EVENT_ROW = ("id", "document_id", "action", "action_slug", "actor_id", "target_id", "object_id",
+             "event_date", "published", "date", "modality", "status", "evidence", "confidence",
+             "countries", "key", "story_id")
+_EVENT_SQL = ("SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
+              " status, evidence, confidence, {story} FROM events")
+_DOCUMENT_SQL = "SELECT id, source_id, url, title, published_at FROM documents"
+_IDS = " WHERE id IN (SELECT value FROM json_each(?))"
+REREAD_LIMIT = 0.25  # more rows changed than this share: reading them all again is quicker
+
+
+@dataclass
+class Rows:
+    """The store's rows as the site uses them, at one point of its change log (token, seq)."""
+    token: str
+    seq: int
+    source_keys: dict  # id -> key: a changed source makes its documents be read again
+    entity_keys: dict  # id -> key: a changed entity makes its events be read again
+    documents: dict  # id -> DOC_ROW tuple
+    events: dict  # id -> EVENT_ROW tuple (only events whose id can be a page)
+    bad_events: list  # ids of events left out because their id cannot be a file name
+    # The rows of the full cache file these were made from (None: not made from one): the next
+    # build's cache is only what differs from them when that is little (see to_cache).
+    base: tuple | None = None
+
+    # A cache is two files: the full rows, rewritten only now and then, and the rows changed
+    # since them. Each build rewrites only the small one until it passes this share of rows.
+    DELTA_LIMIT = 0.1
+
+    def to_cache(self) -> tuple[tuple | None, tuple]:
+        """(full, delta) to save: full None when the full file of `base` is still the one."""
+        if self.base is not None:
+            base_docs, base_events = self.base
+            docs = [d for k, d in self.documents.items() if base_docs.get(k) is not d]
+            events = [e for k, e in self.events.items() if base_events.get(k) is not e]
+            gone_docs = sorted(base_docs.keys() - self.documents.keys())
+            gone_events = sorted(base_events.keys() - self.events.keys())
+            if (len(docs) + len(events) + len(gone_docs) + len(gone_events)
+                    <= self.DELTA_LIMIT * (len(base_docs) + len(base_events))):
+                return None, ("delta", self.token, self.seq, self.source_keys, self.entity_keys,
+                              docs, events, gone_docs, gone_events, sorted(self.bad_events))
+        full = ("full", self.token, self.seq, self.source_keys, self.entity_keys,
+                list(self.documents.values()), list(self.events.values()), sorted(self.bad_events))
+        return full, ("delta",)
+
+    @classmethod
+    def from_cache(cls, full, delta) -> "Rows | None":
+        """The rows a build saved (to_cache), or None when the full file is missing or not
+        ours. A damaged or missing delta only costs reading again the rows it held: the
+        store's change log still names them."""
+        try:
+            tag, token, seq, source_keys, entity_keys, docs, events, bad = full
+            if tag != "full":
+                return None
+            rows = cls(token, seq, source_keys, entity_keys, {d[0]: d for d in docs},
+                       {e[0]: e for e in events}, list(bad))
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None  # another layout: read everything
+        rows.base = (dict(rows.documents), dict(rows.events))
+        try:
+            tag, token, seq, source_keys, entity_keys, docs, events, gone_docs, gone_events, bad = delta
+        except (TypeError, ValueError):
+            return rows
+        if tag != "delta" or token != rows.token or not isinstance(seq, int) or seq < rows.seq:
+            return rows
+        try:
+            rows.documents.update((d[0], d) for d in docs)
+            rows.events.update((e[0], e) for e in events)
+            for k in gone_docs:
+                rows.documents.pop(k, None)
+            for k in gone_events:
+                rows.events.pop(k, None)
+        except (TypeError, IndexError, KeyError):
+            return None  # half applied: read everything
+        rows.seq, rows.source_keys, rows.entity_keys, rows.bad_events = seq, source_keys, entity_keys, list(bad)
+        return rows
+
+
+def load(db, previous: Rows | None = None) -> SiteData:
+    """Read the store into dicts (documents, events, stories and their links). With `previous`
+    (the Rows of the last build, from the same store), only the rows changed since then are
+    read again; the result is the same as a full read."""
+    data = read(db, previous)
+    fill(data)
+    return data
+
+
+def read(db, previous: Rows | None = None) -> SiteData:
+    """The store's rows: sources and entities as dicts, documents and events as Rows, stories
+    and response links as they are stored. No document, event or story dict yet (see fill)."""
     conn = db.conn
+    began = not conn.in_transaction
+    if began:
+        conn.execute("BEGIN")  # one consistent view of the store: rows and change counter agree
+    try:
+        return _read(conn, previous)
+    finally:
+        if began:
+            conn.rollback()
+
+
+def _read(conn, previous: Rows | None) -> SiteData:
+    from rivalry.store import change_state
+
+    data = SiteData()
     for sid, name, owner, country, kind, url in conn.execute(
             "SELECT id, name, owner, country, kind, url FROM sources ORDER BY id"):
         data.sources[sid] = {"id": sid, "name": _text(name) or _text(sid), "owner": _text(owner),
@@ -97,65 +205,77 @@ def load(db) -> SiteData:
                               "href": _page("entities", eid), "events": []}
         e = data.entities[eid]
         e["key"] = digest(eid, e["name"], e["type"], e["country"], tuple(e["aliases"]), e["href"])
-    for did, source_id, url, title, published in conn.execute(
-            "SELECT id, source_id, url, title, published_at FROM documents ORDER BY id"):
-        ok = valid_id(did)
-        data.skipped += not ok
-        data.documents[did] = {"id": did, "source": data.sources.get(source_id),
-                               "url": http_url(url), "raw_url": _text(url),
-                               "title": _text(title) or "(untitled)",
-                               "published": _date(published), "href": _page("documents", did),
-                               "events": []}
-        d = data.documents[did]
-        src = d["source"]
-        d["key"] = digest(did, d["url"], d["raw_url"], d["title"], d["published"], d["href"],
-                          src["key"] if src else None)
-    ent = data.entities.get
     has_stories = _has_stories(conn)
-    story_of = {}
-    slugs: dict = {}  # action code -> slug, made once per code
-    for row in conn.execute(
-            "SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
-            " status, evidence, confidence, " + ("story_id" if has_stories else "NULL") + " FROM events"):
-        (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
-         confidence, story_id) = row
-        if story_id is not None:
-            story_of[evid] = story_id
-        if not valid_id(evid):
-            data.skipped += 1  # an event is its page: without a usable id it is left out
-            continue
-        href = f"events/{evid}.html"
-        doc = data.documents.get(doc_id)
-        event_date = _date(event_date)
-        published = doc["published"] if doc else None
-        date = event_date or published or ""
-        action = _text(action)
-        action_slug = slugs.get(action, slugs)
-        if action_slug is slugs:
-            action_slug = slugs[action] = slug(action)
-        ev = {"id": evid, "action": action, "action_slug": action_slug,
-              "action_label": action_label(action),
-              "actor": ent(actor), "target": ent(target), "object": ent(obj),
-              "event_date": event_date, "published": published, "date": date,
-              "month": date[:7], "modality": _text(modality), "status": _text(status),
-              "evidence": _text(evidence) or "", "confidence": confidence, "document": doc,
-              "href": href}
-        # An event belongs to the countries of its actor and target (a US rule against a Chinese
-        # firm shows under both): that is what "every Chinese countermeasure" filters on.
-        ev["countries"] = sorted({e["country_slug"] for e in (ev["actor"], ev["target"])
-                                  if e and e["country_slug"]})
-        a, t, o = ev["actor"], ev["target"], ev["object"]
-        ev["key"] = digest(evid, action, event_date, published, ev["modality"], ev["status"],
-                           ev["evidence"], confidence, a and a["key"], t and t["key"],
-                           o and o["key"], doc["key"] if doc else None)
-        data.events.append(ev)
-    # Newest first; id breaks ties so the order (and the output bytes) never depend on the row order.
-    data.events.sort(key=lambda e: e["id"])
-    data.events.sort(key=lambda e: e["date"], reverse=True)
-    data.actions = sorted({e["action"] for e in data.events if e["action_slug"]})
-    data.countries = sorted({c for e in data.events for c in e["countries"]})
-    for ev in data.events:
-        ev["entry_id"] = f"event:{ev['id']}"
+    rows = _read_rows(conn, data, has_stories, previous, change_state(conn))
+    data.rows = rows
+    data.skipped += len(rows.bad_events)
+    for d in rows.documents.values():
+        did, source_id, url, raw_url, title, published, href, key = d
+        data.skipped += href is None
+        data.documents[did] = {"id": did, "source": data.sources.get(source_id), "url": url,
+                               "raw_url": raw_url, "title": title, "published": published,
+                               "href": href, "key": key, "events": []}
+    if has_stories:
+        data.story_rows = conn.execute(
+            "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
+            " summary, primary_document_id, primary_event_id, event_count, document_count,"
+            " key_kind FROM stories").fetchall()
+        data.link_rows = conn.execute(
+            "SELECT from_story, to_story, basis, evidence FROM event_links"
+            " WHERE kind = 'response' ORDER BY from_story, to_story").fetchall()
+    return data
+
+
+def sort_newest_first(rows: list, date: int, ident: int) -> None:
+    """Newest first; the id breaks ties so the order (and the output bytes) never depend on the
+    row order. rows: tuples (or dicts) with the date and the id at these indexes (or keys)."""
+    rows.sort(key=operator.itemgetter(ident))
+    rows.sort(key=operator.itemgetter(date), reverse=True)
+
+
+_labels: dict = {}
+
+
+def label_of(action: str) -> str:
+    """action_label, made once per code."""
+    label = _labels.get(action)
+    if label is None:
+        label = _labels[action] = action_label(action)
+    return label
+
+
+def event_dict(row: tuple, entities: dict, documents: dict) -> dict:
+    """An event as the templates see it, from its EVENT_ROW tuple."""
+    (evid, doc_id, action, action_slug, actor, target, obj, event_date, published, date,
+     modality, status, evidence, confidence, countries, key, story_id) = row
+    label = label_of(action)
+    ent = entities.get
+    return {"id": evid, "action": action, "action_slug": action_slug, "action_label": label,
+            "actor": ent(actor), "target": ent(target), "object": ent(obj),
+            "event_date": event_date, "published": published, "date": date,
+            "month": date[:7], "modality": modality, "status": status,
+            "evidence": evidence, "confidence": confidence, "document": documents.get(doc_id),
+            "href": f"events/{evid}.html", "countries": list(countries), "key": key,
+            "entry_id": f"event:{evid}"}
+
+
+def stories_in_use(data: SiteData) -> bool:
+    """Whether any event is in a story: then timelines list stories (see SiteData.entries)."""
+    if not data.story_rows:
+        return False
+    ids = {r[0] for r in data.story_rows}
+    return any(r[16] in ids for r in data.rows.events.values() if r[16] is not None)
+
+
+def fill(data: SiteData) -> None:
+    """Dicts for every document, event and story of `data` (from read)."""
+    rows = data.rows
+    events = [event_dict(r, data.entities, data.documents) for r in rows.events.values()]
+    sort_newest_first(events, "date", "id")
+    data.events = events
+    data.actions = sorted({e["action"] for e in events if e["action_slug"]})
+    data.countries = sorted({c for e in events for c in e["countries"]})
+    for ev in events:
         if ev["document"]:
             ev["document"]["events"].append(ev)
         seen = set()
@@ -164,8 +284,9 @@ def load(db) -> SiteData:
             if e and e["id"] not in seen:
                 seen.add(e["id"])
                 e["events"].append(ev)
-    if has_stories:
-        _load_stories(conn, data, story_of)
+    if data.story_rows is not None:
+        story_of = {r[0]: r[16] for r in rows.events.values() if r[16] is not None}
+        _load_stories(data, story_of)
     else:
         data.entries = data.events
     for e in data.entities.values():
@@ -178,7 +299,6 @@ def load(db) -> SiteData:
                 if e and e["id"] not in seen:
                     seen.add(e["id"])
                     e["entries"].append(entry)
-    return data
 
 
 def _has_stories(conn) -> bool:
@@ -192,15 +312,12 @@ MAX_QUOTES = 8  # evidence quotes on a story page (the sources list them all)
 RELATED = 5
 
 
-def _load_stories(conn, data: SiteData, story_of: dict) -> None:
+def _load_stories(data: SiteData, story_of: dict) -> None:
     """Stories with their events and documents (primary source first), responses both ways,
     and related stories (the same actor and target, nearest in time)."""
     events = {ev["id"]: ev for ev in data.events}
     ent = data.entities.get
-    for row in conn.execute(
-            "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
-            " summary, primary_document_id, primary_event_id, event_count, document_count,"
-            " key_kind FROM stories"):
+    for row in data.story_rows:
         (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
          n_events, n_docs, key_kind) = row
         if not valid_id(sid):
@@ -248,8 +365,7 @@ def _load_stories(conn, data: SiteData, story_of: dict) -> None:
         st["countries"] = sorted({e["country_slug"] for e in (st["actor"], st["target"])
                                   if e and e["country_slug"]})
         st["document"] = pdoc
-    for row in conn.execute("SELECT from_story, to_story, basis, evidence FROM event_links"
-                            " WHERE kind = 'response' ORDER BY from_story, to_story"):
+    for row in data.link_rows:
         answer, answered = data.stories.get(row[0]), data.stories.get(row[1])
         if answer and answered and answer is not answered:
             basis = "stated" if row[2] == "stated" else "inferred"
@@ -287,3 +403,93 @@ def _load_stories(conn, data: SiteData, story_of: dict) -> None:
     entries.sort(key=lambda e: e["id"])
     entries.sort(key=lambda e: e["date"], reverse=True)
     data.entries = entries
+
+
+def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, change) -> Rows:
+    """The documents and events as Rows: from `previous` for the rows unchanged since it was
+    made (per the change log), read from the store for the others; or all read afresh."""
+    token, seq = change if change else ("", -1)
+    rows = Rows(token, seq, {s: v["key"] for s, v in data.sources.items()},
+                {e: v["key"] for e, v in data.entities.items()}, {}, {}, [])
+    event_sql = _EVENT_SQL.format(story="story_id" if has_stories else "NULL")
+    stale = _stale_rows(conn, rows, previous) if change else None
+    if stale is not None:
+        rows.base = previous.base
+    if stale is None:
+        doc_rows = conn.execute(_DOCUMENT_SQL + " ORDER BY id")
+        event_rows = conn.execute(event_sql)
+        bad = []
+    else:
+        stale_docs, stale_events = stale
+        rows.documents = {k: v for k, v in previous.documents.items() if k not in stale_docs}
+        rows.events = {k: v for k, v in previous.events.items() if k not in stale_events}
+        bad = [b for b in previous.bad_events if b not in stale_events]
+        doc_rows = conn.execute(_DOCUMENT_SQL + _IDS, [json.dumps(sorted(stale_docs))])
+        event_rows = conn.execute(event_sql + _IDS, [json.dumps(sorted(stale_events))])
+    documents = rows.documents
+    for did, source_id, url, title, published in doc_rows:
+        src = data.sources.get(source_id)
+        url, raw_url, title, published = http_url(url), _text(url), _text(title) or "(untitled)", _date(published)
+        href = _page("documents", did)
+        documents[did] = (did, source_id, url, raw_url, title, published, href,
+                          digest(did, url, raw_url, title, published, href, src["key"] if src else None))
+    if stale is not None:
+        documents = rows.documents = dict(sorted(documents.items()))
+    ent = data.entities.get
+    slugs: dict = {}  # action code -> slug, made once per code
+    events = rows.events
+    for row in event_rows:
+        (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
+         confidence, story_id) = row
+        if not valid_id(evid):
+            bad.append(evid)  # an event is its page: without a usable id it is left out
+            continue
+        doc = documents.get(doc_id)
+        event_date = _date(event_date)
+        published = doc[5] if doc else None
+        date = event_date or published or ""
+        action = _text(action)
+        action_slug = slugs.get(action, slugs)
+        if action_slug is slugs:
+            action_slug = slugs[action] = slug(action)
+        a, t, o = ent(actor), ent(target), ent(obj)
+        modality, status, evidence = _text(modality), _text(status), _text(evidence) or ""
+        # An event belongs to the countries of its actor and target (a US rule against a Chinese
+        # firm shows under both): that is what "every Chinese countermeasure" filters on.
+        countries = tuple(sorted({e["country_slug"] for e in (a, t) if e and e["country_slug"]}))
+        key = digest(evid, action, event_date, published, modality, status, evidence, confidence,
+                     a and a["key"], t and t["key"], o and o["key"], doc[7] if doc else None)
+        events[evid] = (evid, doc_id, action, action_slug, a and actor, t and target, o and obj,
+                        event_date, published, date, modality, status, evidence, confidence,
+                        countries, key, story_id)
+    rows.bad_events = bad
+    return rows
+
+
+def _stale_rows(conn, rows: Rows, previous: Rows | None) -> tuple[set, set] | None:
+    """(document ids, event ids) to read again: changed in the store since `previous` was read,
+    or showing a changed source, entity or document. None when everything must be read."""
+    if previous is None or previous.token != rows.token or not 0 <= previous.seq <= rows.seq:
+        return None
+    changed: dict[str, set] = {"documents": set(), "events": set()}
+    for table, row_id in conn.execute(
+            "SELECT table_name, row_id FROM change_log WHERE seq > ?", [previous.seq]):
+        if table in changed:
+            changed[table].add(row_id)
+    total = len(previous.documents) + len(previous.events)
+    if len(changed["documents"]) + len(changed["events"]) > REREAD_LIMIT * max(total, 1):
+        return None
+    sources = {s for s in previous.source_keys.keys() | rows.source_keys.keys()
+               if previous.source_keys.get(s) != rows.source_keys.get(s)}
+    entities = {e for e in previous.entity_keys.keys() | rows.entity_keys.keys()
+                if previous.entity_keys.get(e) != rows.entity_keys.get(e)}
+    docs = changed["documents"]
+    if sources:
+        docs |= {d[0] for d in previous.documents.values() if d[1] in sources}
+    events = changed["events"]
+    events.update(previous.bad_events)  # few: read again rather than tracked
+    if docs or entities:
+        events |= {e[0] for e in previous.events.values()
+                   if e[1] in docs or e[4] in entities or e[5] in entities or e[6] in entities}
+    # A document's events were stored with its old date: they are read again with the new.
+    return docs, events

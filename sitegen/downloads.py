@@ -72,36 +72,57 @@ def _csv_line(ev) -> str:
     return buf.getvalue()
 
 
-def render(events, index: dict, old_csv: bytes = b"", old_json: bytes = b"") -> tuple[bytes, bytes, dict]:
+def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b"") -> tuple[bytes, bytes, dict]:
     """events.csv and events.json, and their index for the next build: event key -> where its
     line is in each file (start, end in the CSV, start, end in the JSON).
 
+    entries: the events as index.Entry tuples, newest first; full(entry): the event's dict.
     A line whose event key (a fingerprint of everything in its row, see data.py) is in the
-    index of the previous build is copied from that build's files (old_csv, old_json); only the
-    other events are encoded, so a build after a few new events makes a few lines, not fifty
-    thousand. The bytes are those of to_csv() and to_json()."""
+    index of the previous build is copied from that build's files (old_csv, old_json), and
+    lines that follow each other there are copied in one piece; only the other events are
+    encoded, so a build after a few new events makes a few lines, not fifty thousand. The
+    bytes are those of to_csv() and to_json()."""
     dumps = json.JSONEncoder(ensure_ascii=False).encode
     get = index.get
     old_c, old_j = memoryview(old_csv), memoryview(old_json)
     header = io.StringIO()
     csv.writer(header, lineterminator="\r\n").writerow(_NAMES)
     csv_parts = [header.getvalue().encode("utf-8")]
-    json_parts = []
+    json_parts = []  # joined by ",\n": a copied run of old lines carries its own separators
     fresh = {}
     c_pos, j_pos = len(csv_parts[0]), 2  # the JSON starts "[\n"; lines are joined by ",\n"
-    for ev in events:
-        key = ev["key"]
+    run = None  # [c_start, c_end, j_start, j_end] in the old files of the lines being copied
+
+    def end_run():
+        csv_parts.append(old_c[run[0]:run[1]])
+        json_parts.append(old_j[run[2]:run[3]])
+
+    for entry in entries:
+        key = entry[2]  # index.KEY
         where = get(key)
         if where is not None:
-            c, j = old_c[where[0]:where[1]], old_j[where[2]:where[3]]
+            c_len, j_len = where[1] - where[0], where[3] - where[2]
+            if run is not None and where[0] == run[1] and where[2] == run[3] + 2:
+                run[1], run[3] = where[1], where[3]
+            else:
+                if run is not None:
+                    end_run()
+                run = list(where)
         else:
+            if run is not None:
+                end_run()
+                run = None
+            ev = full(entry)
             c = _csv_line(ev).encode("utf-8")
             j = dumps(dict(zip(_NAMES, _tuple(ev)))).encode("utf-8")
-        csv_parts.append(c)
-        json_parts.append(j)
-        fresh[key] = (c_pos, c_pos + len(c), j_pos, j_pos + len(j))
-        c_pos += len(c)
-        j_pos += len(j) + 2
+            csv_parts.append(c)
+            json_parts.append(j)
+            c_len, j_len = len(c), len(j)
+        fresh[key] = (c_pos, c_pos + c_len, j_pos, j_pos + j_len)
+        c_pos += c_len
+        j_pos += j_len + 2
+    if run is not None:
+        end_run()
     csv_bytes = b"".join(csv_parts)
     json_bytes = b"[\n" + b",\n".join(json_parts) + b"\n]\n" if json_parts else b"[]\n"
     return csv_bytes, json_bytes, fresh

@@ -1,0 +1,127 @@
+"""What the plan needs of every timeline entry, kept small: one tuple per entry.
+
+The plan (build.py) works out the key of every page on every build: about 93,000 pages for
+50,000 events. Making a full dict for every event and document first took longer than the rest
+of an incremental build together, which then renders only a thousand pages. So the plan reads
+Entry tuples, and the full dicts the templates use are made only for the entries of pages that
+are rendered (Index.full, memoised; each render worker makes its own).
+
+When stories are in use, every story needs its events' dicts to be told apart and keyed
+(data._load_stories), so everything is filled first and the index is made from the dicts.
+"""
+
+from __future__ import annotations
+
+import operator
+
+from . import data as sitedata
+
+
+class Entry(tuple):
+    """A timeline entry (an event, or a story of several reports) as the plan sees it."""
+
+    __slots__ = ()
+
+
+# Entry fields: actor, target and object are entity ids (None: no known entity).
+ENTRY_ID, ID, KEY, DATE, MONTH, ACTION, SLUG, LABEL, COUNTRIES, ACTOR, TARGET, OBJECT = range(12)
+by_key = operator.itemgetter(KEY)
+by_month = operator.itemgetter(MONTH)
+
+
+def keys(entries) -> bytes:
+    return b"".join(map(by_key, entries))
+
+
+class Index:
+    def __init__(self, site: sitedata.SiteData):
+        self.site = site
+        self.entities, self.sources, self.documents = site.entities, site.sources, site.documents
+        self.rows = site.rows
+        self.skipped = site.skipped
+        self.events: list[Entry] = []  # every event, newest first
+        self.entries: list[Entry] = []  # what timelines list, newest first (see SiteData)
+        self.entity_events: dict[str, list[Entry]] = {}  # entity id -> its events
+        self.entity_entries: dict[str, list[Entry]] = {}  # entity id -> its entries
+        self.event_story: dict[str, tuple[str, str]] = {}  # event id -> (story id, sources label)
+        self.stories: list[tuple[str, str, Entry]] = []  # (page, page key, entry) of each story
+        self.actions: list[str] = []  # codes with a valid slug, sorted
+        self.countries: list[str] = []  # country slugs seen on events, sorted
+        self._full: dict[str, dict] = {}  # entry id -> the dict the templates use
+
+    # -- made from the rows alone (no story in use) -----------------------------------------------
+
+    @classmethod
+    def from_rows(cls, site: sitedata.SiteData) -> "Index":
+        index = cls(site)
+        new, label = tuple.__new__, sitedata.label_of
+        events = [new(Entry, ("event:" + r[0], r[0], r[15], r[9], r[9][:7], r[2], r[3],
+                              label(r[2]), r[14], r[4], r[5], r[6]))
+                  for r in site.rows.events.values()]
+        sitedata.sort_newest_first(events, DATE, ID)
+        index.events = index.entries = events
+        docs = site.documents
+        for e in events:
+            doc = docs.get(site.rows.events[e[ID]][1])
+            if doc is not None:
+                doc["events"].append(e)
+        index._link_entities()
+        index._codes()
+        return index
+
+    def full(self, entry: Entry) -> dict:
+        """The dict the templates use for this entry (made once per process)."""
+        made = self._full.get(entry[ENTRY_ID])
+        if made is None:
+            made = self._full[entry[ENTRY_ID]] = sitedata.event_dict(
+                self.rows.events[entry[ID]], self.entities, self.documents)
+        return made
+
+    # -- made from full dicts (stories in use) -----------------------------------------------------
+
+    @classmethod
+    def from_dicts(cls, site: sitedata.SiteData) -> "Index":
+        """From a filled SiteData (data.fill): every dict exists already."""
+        index = cls(site)
+        as_entry = index._entry_of_dict
+        index.events = [as_entry(ev) for ev in site.events]
+        index.entries = (index.events if site.entries is site.events
+                         else [as_entry(e) for e in site.entries])
+        for ev in site.events:
+            st = ev.get("story")
+            if st:
+                index.event_story[ev["id"]] = (st["id"], st["sources_label"])
+        for doc in site.documents.values():
+            doc["events"] = [as_entry(ev) for ev in doc["events"]]
+        for st in site.stories.values():
+            if st["events"]:
+                index.stories.append((st["href"], st["page_key"].hex(), as_entry(st)))
+        index._link_entities()
+        index._codes()
+        return index
+
+    def _entry_of_dict(self, d: dict) -> Entry:
+        made = tuple.__new__(Entry, (
+            d["entry_id"], d["id"], d["key"], d["date"], d["month"], d["action"], d["action_slug"],
+            d["action_label"], tuple(d["countries"]), *(d[r] and d[r]["id"] for r in ("actor", "target", "object"))))
+        self._full[made[ENTRY_ID]] = d
+        return made
+
+    # -- shared ------------------------------------------------------------------------------------
+
+    def _link_entities(self) -> None:
+        for name, entries in (("entity_events", self.events), ("entity_entries", self.entries)):
+            lists: dict[str, list] = {}
+            for e in entries:
+                a, t, o = e[ACTOR], e[TARGET], e[OBJECT]
+                if a is not None:
+                    lists.setdefault(a, []).append(e)
+                if t is not None and t != a:
+                    lists.setdefault(t, []).append(e)
+                if o is not None and o != a and o != t:
+                    lists.setdefault(o, []).append(e)
+            setattr(self, name, lists)
+
+    def _codes(self) -> None:
+        self.actions = sorted({e[ACTION] for e in self.events if e[SLUG]})
+        self.countries = sorted({c for e in self.events for c in e[COUNTRIES]})
