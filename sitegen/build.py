@@ -74,6 +74,7 @@ def make_env() -> Environment:
     )
     env.filters["month_label"] = month_label
     env.filters["country_label"] = sitedata.country_label
+    env.globals["months_nav"] = fragments.months_nav
     return env
 
 
@@ -172,8 +173,6 @@ def _render(rel: str, template: str, ctx) -> str:
     root = ctx.setdefault("root", "../" * rel.count("/"))
     ctx.setdefault("path", rel)
     ctx.setdefault("feed", None)
-    for name in ctx.pop("_full", ()):  # lists of entries the template reads field by field
-        ctx[name] = [_full(e) for e in ctx[name]]
     if isinstance(ctx.get("summary"), tuple):  # an entity's summary, made only now
         make, ent, own = ctx["summary"]
         ctx["summary"] = make(ent, own, _STATE["index"].entities)
@@ -181,9 +180,11 @@ def _render(rel: str, template: str, ctx) -> str:
     if lazy:  # list HTML is built here, only for pages that are rendered
         for name, (how, entries) in lazy.items():
             if how == "months":
-                ctx[name] = items.months(map(_full, entries), root)
+                ctx[name] = items.months(entries, root)
             elif how == "plain":
-                ctx[name] = items.plain(map(_full, entries), root)
+                ctx[name] = items.plain(entries, root)
+            elif how == "feed":
+                ctx[name] = _STATE["feed_items"].plain(entries, root)
             else:  # a function of one object, giving HTML with the root placeholder
                 ctx[name] = fragments.with_root(how(entries), root)
     return env.get_template(template).render(**ctx)
@@ -328,7 +329,9 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
     for rel in to_link:
         link(rel)
     LAST_TIMINGS["keep"] = round(time.perf_counter() - started, 3)
-    _STATE.update(env=make_env(), items=fragments.Items(), todo=todo, out=out, index=index)
+    full = index.full if index is not None else None
+    _STATE.update(env=make_env(), items=fragments.Items(full), todo=todo, out=out, index=index,
+                  feed_items=fragments.Items(full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
     try:
         if workers > 1 and len(todo) >= PARALLEL_MIN:
@@ -676,7 +679,7 @@ def _feeds(add, index: Index, facets, labels, site_url: str) -> None:
         updated = max((e[DATE] for e in entries if e[DATE]), default="1970-01-01")
         ctx = {"root": site_url} if site_url else {}
         add("feeds", rel, "feed.xml", (title, alternate, updated, site_url, keys(entries)),
-            title=title, entries=entries, _full=("entries",), updated=updated,
+            title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
             alternate=alternate, feed_id=rel, **ctx)
 
     feed(feed_rel(ALL, ""), "All events", index.entries, "timeline/all/all.html")
@@ -695,25 +698,37 @@ def _feeds(add, index: Index, facets, labels, site_url: str) -> None:
 def _facets(entries) -> dict[tuple[str, str], list]:
     """(country slug | 'all', action slug | 'all') -> entries, newest first. Only non-empty keys."""
     facets: dict[tuple[str, str], list] = defaultdict(list)
-    product = itertools.product
+    # Entries share a few (countries, action) combinations: the lists each one goes into are
+    # looked up once per combination, not once per entry.
+    lists_of: dict[tuple, list] = {}
     for ev in entries:
-        action = ev[SLUG]
-        actions = (ALL, action) if action is not None and action != ALL else (ALL,)
-        countries = ev[COUNTRIES]
-        countries = (ALL, *countries) if ALL not in countries else (ALL, *[c for c in countries if c != ALL])
-        for key in product(countries, actions):
-            facets[key].append(ev)
+        combination = (ev[COUNTRIES], ev[SLUG])
+        lists = lists_of.get(combination)
+        if lists is None:
+            countries, action = combination
+            actions = (ALL, action) if action is not None and action != ALL else (ALL,)
+            countries = (ALL, *[c for c in countries if c != ALL])
+            lists = lists_of[combination] = [facets[k] for k in itertools.product(countries, actions)]
+        for facet in lists:
+            facet.append(ev)
     return facets
+
+
+_ROLES = operator.itemgetter(ACTOR, TARGET, OBJECT)
+_ACTOR, _TARGET, _LABEL = (operator.itemgetter(i) for i in (ACTOR, TARGET, LABEL))
 
 
 def _entity_summary(ent, events, entities) -> dict:
     """What an entity did, what was done to it, and whom it appears with, over its events."""
-    # Counted by C code: Counter over lists of plain values, no per-event method calls.
+    # Counted by C code (map, compress, Counter): the largest entities have tens of thousands.
     me = ent["id"]
-    took = Counter([ev[LABEL] for ev in events if ev[ACTOR] == me])
-    against = Counter([ev[LABEL] for ev in events if ev[TARGET] == me])
-    partners = Counter([other for ev in events for other in (ev[ACTOR], ev[TARGET], ev[OBJECT])
-                        if other is not None and other != me])
+    labels, eq, mine = list(map(_LABEL, events)), operator.eq, itertools.repeat(me)
+    took = Counter(itertools.compress(labels, map(eq, mine, map(_ACTOR, events))))
+    against = Counter(itertools.compress(labels, map(eq, mine, map(_TARGET, events))))
+    # Every role of its events, less itself and the empty ones: the others, once per role.
+    partners = Counter(itertools.chain.from_iterable(map(_ROLES, events)))
+    partners.pop(me, None)
+    partners.pop(None, None)
     top = sorted(partners.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
     return {"took": sorted(took.items()), "against": sorted(against.items()),
             "partners": [(entities[i]["name"], entities[i]["href"], n) for i, n in top]}

@@ -11,6 +11,7 @@ uses); ids reach an href only through `href` fields, which data.py sets only for
 from __future__ import annotations
 
 import calendar
+import functools
 
 from markupsafe import Markup, escape
 
@@ -18,6 +19,7 @@ ROOT = "\x00"  # stands for the path to the site root; data.py strips NUL from a
 UNDATED = "undated"
 
 
+@functools.lru_cache(maxsize=4096)  # calendar.month_name calls strftime every time
 def month_label(month: str) -> str:
     try:
         year, mon = month.split("-")
@@ -72,37 +74,74 @@ def event_item(ev) -> str:
 
 
 class Items:
-    """Per-build cache of list items by id (each worker process has its own)."""
+    """Per-build cache of list items by entry id (each worker process has its own).
 
-    def __init__(self, make=event_item):
-        self.make = make
+    Lists hold index.Entry tuples; full(entry) gives the dict an item is made from, asked only
+    the first time an entry is shown."""
+
+    def __init__(self, full, make=event_item):
+        self.full, self.make = full, make
         self.cache: dict[str, str] = {}
 
-    def get(self, ev) -> str:
-        ident = ev.get("entry_id") or ev["id"]  # a story and an event may share an id
+    def get(self, entry) -> str:
+        ident = entry[0]  # index.ENTRY_ID: a story and an event may share an id
         html = self.cache.get(ident)
         if html is None:
-            html = self.cache[ident] = self.make(ev)
+            html = self.cache[ident] = self.make(self.full(entry))
         return html
 
-    def months(self, events, root: str) -> Markup:
-        """Events (newest first) as month sections, with links relative to root."""
+    def months(self, entries, root: str) -> Markup:
+        """Entries (newest first) as month sections, with links relative to root."""
         out, month, first = [], None, True
-        for ev in events:
-            if ev["month"] != month or first:
+        get = self.get
+        for entry in entries:
+            if entry[4] != month or first:  # index.MONTH
                 if not first:
                     out.append("</ol>\n</section>\n")
-                first, month = False, ev["month"]
+                first, month = False, entry[4]
                 m = month_slug(month)
                 out.append(f'<section class="month" aria-labelledby="m-{m}">\n'
                            f'<h2 id="m-{m}">{month_label(month)}</h2>\n<ol class="events">\n')
-            out.append(self.get(ev))
+            out.append(get(entry))
         if not first:
             out.append("</ol>\n</section>\n")
         return Markup("".join(out).replace(ROOT, root))
 
-    def plain(self, events, root: str) -> Markup:
-        return Markup("".join(self.get(ev) for ev in events).replace(ROOT, root))
+    def plain(self, entries, root: str) -> Markup:
+        return Markup("".join(map(self.get, entries)).replace(ROOT, root))
+
+
+def feed_entry(ev) -> str:
+    """One Atom <entry> (feed.xml lists them), with the root placeholder in its link."""
+    who = lambda e: escape(e["name"]) if e else "unknown"  # noqa: E731
+    return (f"<entry>\n<id>tag:ai-rivalry-tracker,2025:{escape(ev['entry_id'])}</id>\n"
+            f"<title>{escape(ev['action_label'])}: {who(ev['actor'])} → {who(ev['target'])}</title>\n"
+            f"<updated>{escape(ev['date'] or '1970-01-01')}T00:00:00Z</updated>\n"
+            f'<link rel="alternate" type="text/html" href="{ROOT}{escape(ev["href"])}"/>\n'
+            f'<category term="{escape(ev["action"])}" label="{escape(ev["action_label"])}"/>\n'
+            f'<summary type="text">{escape(ev["evidence"])}</summary>\n</entry>\n')
+
+
+@functools.lru_cache(maxsize=4096)
+def _short_month(month: str) -> str:
+    return str(escape(month_label(month).split(" ")[0][:3])) if month else "Undated"
+
+
+def months_nav(index, root: str, base: str) -> Markup:
+    """A list's months, newest first, grouped by year: the date filter and the way to older
+    entries. index: build.month_index() [(year, [(month, slug, n)])]."""
+    if not index:
+        return Markup("")
+    out = ['<div class="dates" id="dates">\n<p class="label">By date:</p>\n']
+    prefix = f"{escape(root)}{escape(base)}/"
+    # Years, months and slugs come from dates data.py checked against \d{4}-\d{2}: no escaping.
+    for year, months in index:
+        out.append(f'<p><span class="year">{year}</span>\n')
+        for month, slug, n in months:
+            out.append(f'<a href="{prefix}{slug}.html">{_short_month(month)} <span class="n">{n}</span></a>\n')
+        out.append("</p>\n")
+    out.append("</div>\n")
+    return Markup("".join(out))
 
 
 def with_root(html: str, root: str) -> Markup:

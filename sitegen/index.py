@@ -110,18 +110,24 @@ class Index:
     # -- shared ------------------------------------------------------------------------------------
 
     def _link_entities(self) -> None:
-        for name, entries in (("entity_events", self.events), ("entity_entries", self.entries)):
-            lists: dict[str, list] = {}
-            for e in entries:
-                a, t, o = e[ACTOR], e[TARGET], e[OBJECT]
-                if a is not None:
-                    lists.setdefault(a, []).append(e)
-                if t is not None and t != a:
-                    lists.setdefault(t, []).append(e)
-                if o is not None and o != a and o != t:
-                    lists.setdefault(o, []).append(e)
-            setattr(self, name, lists)
+        self.entity_events = _by_entity(self.events)
+        self.entity_entries = (self.entity_events if self.entries is self.events
+                               else _by_entity(self.entries))
 
     def _codes(self) -> None:
         self.actions = sorted({e[ACTION] for e in self.events if e[SLUG]})
         self.countries = sorted({c for e in self.events for c in e[COUNTRIES]})
+
+
+def _by_entity(entries) -> dict[str, list]:
+    """Entity id -> the entries naming it as actor, target or object (once each), in order."""
+    lists: dict[str, list] = {}
+    for e in entries:
+        a, t, o = e[ACTOR], e[TARGET], e[OBJECT]
+        if a is not None:
+            lists.setdefault(a, []).append(e)
+        if t is not None and t != a:
+            lists.setdefault(t, []).append(e)
+        if o is not None and o != a and o != t:
+            lists.setdefault(o, []).append(e)
+    return lists

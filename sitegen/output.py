@@ -91,9 +91,15 @@ def _replace_with_link(src: Path, dest: Path) -> None:
         os.link(src, dest)
 
 
-def _create(dest: Path, data: bytes) -> None:
-    """A new file (a new inode: the old name may be a hard link into the live site)."""
+def _create(dest: Path, data: bytes, exists: bool = False) -> None:
+    """A new file (a new inode: the old name may be a hard link into the live site). exists:
+    the name is taken (saves a failed open)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    if exists:
+        try:
+            os.unlink(dest)
+        except FileNotFoundError:
+            pass
     try:
         fd = os.open(dest, flags, 0o644)
     except FileExistsError:
@@ -200,7 +206,7 @@ class Output:
             _replace_with_link(os.path.join(self.out, rel), dest)
             status = LINKED
         else:
-            _create(dest, data)
+            _create(dest, data, exists=base is not None)
             status = WRITTEN
         if self.mirror is not None:
             _replace_with_link(dest, os.path.join(self.mirror, rel))

@@ -154,3 +154,38 @@ def test_the_rows_cache_is_a_full_file_and_a_small_delta(db, tmp_path):
         build_site(db, fresh, search_index=False)
         assert snapshot(out) == snapshot(fresh)
         assert change in (out / "events/a1b2c3d4e5f60301.html").read_text()
+
+
+def test_entity_summary_counts_roles_and_partners(db, tmp_path):
+    """What an entity did, what was done to it and with whom, counted from its events the
+    plain way; events with an unknown actor or target count for neither."""
+    from collections import Counter
+
+    docs = populate(db)
+    with db.conn:
+        _insert(db, event("a1b2c3d4e5f60401", docs["bis"], "tariff", None, "nvidia", "2025-04-01",
+                          "Someone put a tariff on Nvidia."),
+                event("a1b2c3d4e5f60402", docs["bis"], "tariff", "nvidia", None, "2025-04-02",
+                      "Nvidia answered.", obj="h20"))
+    out = tmp_path / "public"
+    build_site(db, out, search_index=False)
+    site = sitedata.load(db)
+    for ent in site.entities.values():
+        if not ent["href"]:
+            continue
+        took = Counter(ev["action_label"] for ev in ent["events"] if ev["actor"] is ent)
+        against = Counter(ev["action_label"] for ev in ent["events"] if ev["target"] is ent)
+        page = (out / ent["href"]).read_text()
+        for label, n in took.items():
+            assert f'{label} <span class="n">{n}</span>' in page.split("Actions it took")[1], ent["id"]
+        if not against:
+            assert "Actions taken against it" not in page, ent["id"]
+        for label, n in against.items():
+            assert f'{label} <span class="n">{n}</span>' in page.split("Actions taken against it")[1], ent["id"]
+    nvidia = (out / "entities/nvidia.html").read_text()
+    took = nvidia.split("Actions it took")[1].split("</ul>")[0]
+    assert took.count("<li>") == 1 and 'Tariff <span class="n">1</span>' in took
+    against = nvidia.split("Actions taken against it")[1].split("</ul>")[0]
+    assert 'Tariff <span class="n">1</span>' in against  # the event with no actor counts once
+    partners = nvidia.split("Most often appears with")[1].split("</ul>")[0]
+    assert 'H20</a> <span class="n">2</span>' in partners  # object of two of its events
