@@ -34,6 +34,7 @@ import multiprocessing
 import operator
 import os
 import posixpath
+import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -58,7 +59,9 @@ PER_PAGE = 50
 FEED_SIZE = 50
 HOME_SIZE = 20
 ALL = "all"
-PARALLEL_MIN = 400  # fewer pages to render than this: forking costs more than it saves
+# Fewer pages to render than this: one process is quicker than forked workers, which copy most
+# of its memory (reference counts are written to every object they touch).
+PARALLEL_MIN = 1500
 
 month_label = fragments.month_label
 
@@ -92,13 +95,18 @@ def feed_rel(kind: str, ident: str) -> str:
     return "feeds/all.xml" if kind == ALL else f"feeds/{kind}/{ident}.xml"
 
 
-def month_index(groups):
-    """[(year, [(month, slug, n)])], newest first, from by_month() groups (newest first)."""
+def month_index(counts):
+    """[(year, [(month, slug, n)])], newest first, from (month, n) pairs (newest first)."""
     years: dict[str, list] = {}
-    for month, items in groups:
-        years.setdefault(month[:4] or "Undated", []).append(
-            (month, fragments.month_slug(month), len(items)))
+    for month, n in counts:
+        years.setdefault(month[:4] or "Undated", []).append((month, fragments.month_slug(month), n))
     return list(years.items())
+
+
+def month_counts(entries) -> list[tuple[str, int]]:
+    """(month, number of entries), newest first, of entries sorted newest first (a month's
+    entries are next to each other). Counted by C code: no list per month."""
+    return list(Counter(map(_MONTH, entries)).items())
 
 
 _MONTH = operator.itemgetter(MONTH)
@@ -119,8 +127,6 @@ LAST_TIMINGS: dict[str, float] = {}  # seconds per phase of the last build (for 
 
 class _Clock:
     def __init__(self):
-        import time
-
         self.now = time.perf_counter
         self.last = self.now()
         LAST_TIMINGS.clear()
@@ -146,15 +152,19 @@ def page_key(parts) -> str:
 
 
 class Plan:
-    def __init__(self, salt: bytes):
-        self.salt = salt
+    """Pages to have, each with its key and how to render it, counted by kind."""
+
+    def __init__(self):
         # rel, key, template, context: a dict, or (function, argument) that makes it when rendered
         self.pages: list[tuple[str, str, str, object]] = []
+        self.kinds: Counter = Counter()
 
-    def add(self, rel: str, template: str, key_parts: tuple, **ctx) -> None:
+    def add(self, kind: str, rel: str, template: str, key_parts: tuple, **ctx) -> None:
+        self.kinds[kind] += 1
         self.pages.append((rel, page_key(key_parts), template, ctx))
 
-    def add_lazy(self, rel: str, template: str, key: str, make, arg) -> None:
+    def add_lazy(self, kind: str, rel: str, template: str, key: str, make, arg) -> None:
+        self.kinds[kind] += 1
         self.pages.append((rel, key, template, (make, arg)))
 
 
@@ -190,13 +200,37 @@ def _render(rel: str, template: str, ctx) -> str:
     return env.get_template(template).render(**ctx)
 
 
-def _work(task):
-    index, step = task
-    todo, out = _STATE["todo"], _STATE["out"]
-    results = []
-    for rel, key, template, ctx in todo[index::step]:
-        results.append(out.store(rel, _render(rel, template, ctx), key))
-    return results
+def _render_share(task) -> list:
+    """Render every step-th page to render, from the first-th: in a forked worker or here."""
+    first, step = task
+    out = _STATE["out"]
+    return [out.store(rel, _render(rel, template, ctx), key)
+            for rel, key, template, ctx in _STATE["todo"][first::step]]
+
+
+def _keep(pages, out: Output) -> tuple[list, list]:
+    """(records of the pages kept as they are live, pages to render). A kept page is
+    hard-linked into the target copy when that copy holds an older version of it."""
+    records, todo, to_link = [], [], []
+    live, base = out.live, out.base
+    same_code = out.salt == out.live_salt and out.mirror is None
+    for page in pages:
+        rel, key = page[0], page[1]
+        old = live.get(rel) if same_code else None
+        if old is not None and old[1] == key:  # same inputs: the live file is right
+            b = base.get(rel)
+            if b is None or b[0] != old[0]:
+                to_link.append(rel)
+                records.append((rel, old[0], key, "linked"))
+            else:
+                records.append((rel, old[0], key, "same"))
+        else:
+            todo.append(page)
+    # Folders only where a file is written or linked: the target has all the others already.
+    out.makedirs(itertools.chain(to_link, (p[0] for p in todo)))
+    for rel in to_link:
+        out.link_from_live(rel)
+    return records, todo
 
 
 def build_site(db, out_dir, *, search_index: bool = True, site_url: str | None = None,
@@ -235,24 +269,25 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         inputs = _inputs(db, site_url or "", snapshot)
         snapshot_job = _start_snapshot(db, out) if snapshot else None
         state = _unchanged_since(out, inputs)
-        plan = Plan(salt)
+        plan = Plan()
         if state is not None:
             # Nothing the site shows changed: every page of the live site is kept as it is.
             plan.pages = [(rel, entry[1], None, None) for rel, entry in out.live.items()
                           if not _made_by_write_files(rel)]
-            kinds, skipped, n_events, events_key = (state["kinds"], state["skipped"],
-                                                    state["events"], state["events_key"])
+            plan.kinds.update(state["kinds"])
+            skipped, n_events, events_key = state["skipped"], state["events"], state["events_key"]
             index = None
-            clock("load")
         else:
             index = _index(db, out)
             events_key = digest(keys(index.events)).hex()
-            clock("load")
-        # Downloads and caches are written by a child while this process plans and renders.
+            skipped, n_events = index.skipped, len(index.events)
+        clock("load")
+        # Downloads and caches are written by a child while the pages are planned and rendered.
         files_job = Forked("downloads", lambda: _write_files(out, index, events_key))
         if index is not None:
-            kinds = _plan(plan, index, site_url or "")
-            skipped, n_events = index.skipped, len(index.events)
+            for section in _Planner(index, site_url or "").sections():
+                section(plan)
+        kinds = plan.kinds
         clock("plan")
         rendered = _execute(plan, out, index, workers)
         clock("render")
@@ -302,48 +337,30 @@ def _index(db, out: Output) -> Index:
 
 
 def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) -> int:
-    """Render the pages whose key changed (in parallel when there are many); keep the rest."""
-    import time
-
+    """Keep the pages whose key is the live one's; render the others, in forked workers on
+    every core when there are many. Returns how many were rendered."""
     started = time.perf_counter()
-    todo, to_link = [], []
-    live, base, manifest = out.live, out.base, out.manifest
-    same_code = out.salt == out.live_salt and out.mirror is None
-    for page in plan.pages:
-        rel, key = page[0], page[1]
-        old = live.get(rel) if same_code else None
-        if old is not None and old[1] == key:  # same inputs: the live file is right
-            b = base.get(rel)
-            if b is None or b[0] != old[0]:
-                to_link.append(rel)  # the target copy holds an older version
-            if rel in manifest:
-                raise OutputError(f"two pages claim {rel!r}")
-            manifest[rel] = old
-        else:
-            todo.append(page)
-    out.unchanged += len(manifest)
-    # Folders only where a file is written or linked: the target has all the others already.
-    out.makedirs(itertools.chain(to_link, (p[0] for p in todo)))
-    LAST_TIMINGS["makedirs"] = round(time.perf_counter() - started, 3)
-    link = out.link_from_live
-    for rel in to_link:
-        link(rel)
+    records, todo = _keep(plan.pages, out)
+    for record in records:
+        out.record(record)
     LAST_TIMINGS["keep"] = round(time.perf_counter() - started, 3)
     full = index.full if index is not None else None
-    _STATE.update(env=make_env(), items=fragments.Items(full), todo=todo, out=out, index=index,
+    env = make_env()
+    _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,
                   feed_items=fragments.Items(full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
     try:
         if workers > 1 and len(todo) >= PARALLEL_MIN:
-            ctx = multiprocessing.get_context("fork")
+            for name in env.list_templates(filter_func=lambda n: not n.startswith("_")):
+                env.get_template(name)  # compiled once here, not once per worker
             tasks = [(i, workers * 4) for i in range(workers * 4)]
-            with ctx.Pool(workers) as pool:
-                for results in pool.imap_unordered(_work, tasks):
-                    for r in results:
-                        out.record(r)
+            with multiprocessing.get_context("fork").Pool(workers) as pool:
+                for results in pool.imap_unordered(_render_share, tasks):
+                    for record in results:
+                        out.record(record)
         else:
-            for r in _work((0, 1)):
-                out.record(r)
+            for record in _render_share((0, 1)):
+                out.record(record)
     finally:
         _STATE.clear()
     return len(todo)
@@ -474,125 +491,169 @@ def database_file(db) -> Path | None:
 
 # --- what each page shows ---------------------------------------------------------------------
 
-def _plan(plan: Plan, index: Index, site_url: str) -> Counter:
-    kinds: Counter = Counter()
+class _Planner:
+    """What each page shows, by section. What several sections need is worked out once, here."""
 
-    def add(kind, rel, template, key_parts, **ctx):
-        kinds[kind] += 1
-        plan.add(rel, template, key_parts, **ctx)
+    def __init__(self, index: Index, site_url: str):
+        self.index, self.site_url = index, site_url
+        labels = {}
+        for code in index.actions:  # two codes with the same slug share one page: first label wins
+            labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
+        self.labels = labels
+        self.facets = facets = _facets(index.entries)
+        self.action_counts = {a: len(facets[(ALL, a)]) for a in labels if (ALL, a) in facets}
+        self.country_counts = {c: len(facets[(c, ALL)]) for c in index.countries if (c, ALL) in facets}
+        self.common = {"labels": labels, "action_counts": self.action_counts,
+                       "country_counts": self.country_counts}
+        self.common_key = (tuple(sorted(labels.items())), tuple(sorted(self.action_counts.items())),
+                           tuple(sorted(self.country_counts.items())))
+        self.entities = [e for e in index.entities.values() if e["href"]]
 
-    labels = {}
-    for code in index.actions:  # two codes with the same slug share one page: first label wins
-        labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
-    facets = _facets(index.entries)
-    action_counts = {a: len(facets[(ALL, a)]) for a in labels if (ALL, a) in facets}
-    country_counts = {c: len(facets[(c, ALL)]) for c in index.countries if (c, ALL) in facets}
-    common = {"labels": labels, "action_counts": action_counts, "country_counts": country_counts}
-    common_key = (tuple(sorted(labels.items())), tuple(sorted(action_counts.items())),
-                  tuple(sorted(country_counts.items())))
-    codes = list(index.actions)
+    def sections(self) -> list:
+        return [self.home_and_timelines, self.timeline_months, self.event_pages,
+                self.entity_pages, self.entity_feeds, self.document_and_source_pages]
 
-    latest = index.entries[:HOME_SIZE]
-    the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.events], codes,
-                                    {c: sitedata.action_label(c) for c in codes})
-    add("home", "index.html", "home.html", (repr(the_chart), keys(latest), len(index.events), common_key),
-        title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
-        total=len(index.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
+    # -- sections --------------------------------------------------------------------------------
 
-    # Timelines and their filters.
-    for (country, action), events in sorted(facets.items()):
-        base = f"timeline/{country}/{action}"
-        feed = (feed_rel(ALL, "") if country == ALL and action == ALL else
+    def home_and_timelines(self, plan: Plan) -> None:
+        index, labels, common, common_key = self.index, self.labels, self.common, self.common_key
+        codes = list(index.actions)
+        latest = index.entries[:HOME_SIZE]
+        the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.events], codes,
+                                        {c: sitedata.action_label(c) for c in codes})
+        plan.add("home", "index.html", "home.html",
+                 (repr(the_chart), keys(latest), len(index.events), common_key),
+                 title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
+                 total=len(index.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
+        facets = self.facets
+        for (country, action), events in sorted(facets.items()):
+            base = f"timeline/{country}/{action}"
+            feed = self._facet_feed(country, action)
+            title = _facet_title(country, action, labels)
+            month_list = month_index(month_counts(events)) if len(events) > PER_PAGE else []
+            nav_c = tuple((c, len(facets[(c, action)])) for c in self.country_counts
+                          if (c, action) in facets)
+            nav_a = tuple((a, len(facets[(country, a)])) for a in self.action_counts
+                          if (country, a) in facets)
+            plan.add("timeline", base + ".html", "timeline.html",
+                     (title, len(events), nav_c, nav_a, repr(month_list), feed,
+                      keys(events[:PER_PAGE]), common_key),
+                     country=country, action=action, nav_c=nav_c, nav_a=nav_a, feed=feed,
+                     title=title, month=None, index=month_list, total=len(events), base=base,
+                     _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
+        self._feed(plan, feed_rel(ALL, ""), "All events", index.entries, "timeline/all/all.html")
+        for (country, action), events in sorted(facets.items()):
+            if country == ALL and action != ALL:
+                self._feed(plan, feed_rel("actions", action), labels[action], events,
+                           f"timeline/all/{action}.html")
+            elif action == ALL and country != ALL:
+                self._feed(plan, feed_rel("countries", country), sitedata.country_label(country),
+                           events, f"timeline/{country}/all.html")
+        plan.add("index_pages", "actions.html", "actions.html", (common_key,), title="Action types",
+                 **common)
+        plan.add("index_pages", "countries.html", "countries.html", (common_key,),
+                 title="Countries", **common)
+        tax = _taxonomy(codes, self.action_counts)
+        totals = _totals(index)
+        evaluation = _evaluation()
+        plan.add("index_pages", "methodology.html", "methodology.html",
+                 (repr(tax), repr(totals), repr(evaluation), common_key),
+                 title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
+        plan.add("index_pages", "downloads.html", "downloads.html", (len(index.events),),
+                 title="Downloads", columns=downloads.COLUMNS, total=len(index.events),
+                 snapshot_tables=downloads.SNAPSHOT_TABLES)
+        plan.add("index_pages", "search.html", "search.html", (common_key,), title="Search",
+                 **common)
+
+    def timeline_months(self, plan: Plan) -> None:
+        for (country, action), events in sorted(self.facets.items()):
+            if len(events) > PER_PAGE:
+                _month_pages(plan, "timeline_months", f"timeline/{country}/{action}",
+                             "timeline.html", by_month(events),
+                             _facet_title(country, action, self.labels), country=country,
+                             action=action, feed=self._facet_feed(country, action), **self.common)
+
+    def event_pages(self, plan: Plan) -> None:
+        index = self.index
+        plan.kinds["events"] += len(index.events)
+        story_of, append = index.event_story.get, plan.pages.append
+        for ev in index.events:
+            st = story_of(ev[ID])
+            key = page_key((ev[KEY], st[0], st[1])) if st else ev[KEY].hex()
+            append((f"events/{ev[ID]}.html", key, "event.html", (_event_ctx, ev)))
+        plan.kinds["stories"] += len(index.stories)
+        for href, key, st in index.stories:
+            plan.pages.append((href, key, "story.html", (_story_ctx, st)))
+
+    def entity_pages(self, plan: Plan) -> None:
+        index, no_events = self.index, []
+        for ent in self.entities:
+            events = index.entity_entries.get(ent["id"], no_events)
+            own = index.entity_events.get(ent["id"], no_events)
+            paged = len(events) > PER_PAGE
+            month_list = month_index(month_counts(events)) if paged else []
+            base = ent["href"][:-5]
+            feed = feed_rel("entities", ent["id"]) if events else None
+            # The summary (what it did, what was done to it, with whom) is a function of its own
+            # events' keys (they cover actions, roles and the other entities' names): made only
+            # when the page is rendered.
+            plan.add("entities", ent["href"], "entity.html",
+                     (ent["key"], keys(own), len(events), repr(month_list),
+                      keys(events[:PER_PAGE]), feed),
+                     ent=ent, title=ent["name"], summary=(_entity_summary, ent, own),
+                     total=len(events), month=None, n_events=len(own), index=month_list,
+                     base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
+            if paged:
+                _month_pages(plan, "entity_months", base, "entity.html", by_month(events),
+                             ent["name"], ent=ent, feed=feed, entity_key=ent["key"])
+        groups = [(t, [(e, len(index.entity_events.get(e["id"], no_events))) for e in es])
+                  for t, es in _group_entities(self.entities)]
+        plan.add("index_pages", "entities.html", "entities.html",
+                 (tuple((t, tuple((e["key"], n) for e, n in es)) for t, es in groups),),
+                 title="Entities", groups=groups)
+
+    def entity_feeds(self, plan: Plan) -> None:
+        for ent in self.entities:
+            entries = self.index.entity_entries.get(ent["id"])
+            if entries:
+                self._feed(plan, feed_rel("entities", ent["id"]), ent["name"], entries, ent["href"])
+
+    def document_and_source_pages(self, plan: Plan) -> None:
+        index, append = self.index, plan.pages.append
+        for doc in index.documents.values():
+            if doc["href"]:
+                plan.kinds["documents"] += 1
+                key = (page_key((doc["key"], keys(doc["events"]))) if doc["events"]
+                       else doc["key"].hex())
+                append((doc["href"], key, "document.html", (_document_ctx, doc)))
+        by_source = defaultdict(list)
+        for doc in sorted(index.documents.values(), key=lambda d: (d["published"] or "", d["id"]),
+                          reverse=True):
+            if doc["source"]:
+                doc["month"] = (doc["published"] or "")[:7]
+                by_source[doc["source"]["id"]].append(doc)
+        sources = [s for s in index.sources.values() if s["href"]]
+        for src in sources:
+            _source_pages(plan, src, by_source.get(src["id"], []))
+        plan.add("index_pages", "sources.html", "sources.html",
+                 (tuple((s["key"], len(by_source.get(s["id"], []))) for s in sources),),
+                 title="Sources", sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
+
+    # -- shared ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _facet_feed(country: str, action: str) -> str | None:
+        return (feed_rel(ALL, "") if country == ALL and action == ALL else
                 feed_rel("actions", action) if country == ALL else
                 feed_rel("countries", country) if action == ALL else None)
-        title = _facet_title(country, action, labels)
-        paged = len(events) > PER_PAGE
-        groups = by_month(events) if paged else []
-        month_list = month_index(groups)
-        nav_c = tuple((c, len(facets[(c, action)])) for c in country_counts if (c, action) in facets)
-        nav_a = tuple((a, len(facets[(country, a)])) for a in action_counts if (country, a) in facets)
-        add("timeline", base + ".html", "timeline.html",
-            (title, len(events), nav_c, nav_a, repr(month_list), feed, keys(events[:PER_PAGE]), common_key),
-            country=country, action=action, nav_c=nav_c, nav_a=nav_a, feed=feed, title=title,
-            month=None, index=month_list, total=len(events), base=base,
-            _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
-        if paged:
-            _month_pages(plan, kinds, "timeline_months", base, "timeline.html", groups, title,
-                         country=country, action=action, feed=feed, **common)
 
-    kinds["events"] += len(index.events)
-    story_of, append = index.event_story.get, plan.pages.append
-    for ev in index.events:
-        st = story_of(ev[ID])
-        key = page_key((ev[KEY], st[0], st[1])) if st else ev[KEY].hex()
-        append((f"events/{ev[ID]}.html", key, "event.html", (_event_ctx, ev)))
-
-    kinds["stories"] += len(index.stories)
-    for href, key, st in index.stories:
-        plan.add_lazy(href, "story.html", key, _story_ctx, st)
-
-    entities = [e for e in index.entities.values() if e["href"]]
-    no_events: list = []
-    kinds["entities"] += len(entities)
-    for ent in entities:
-        events = index.entity_entries.get(ent["id"], no_events)
-        own = index.entity_events.get(ent["id"], no_events)
-        paged = len(events) > PER_PAGE
-        groups = by_month(events) if paged else []
-        month_list = month_index(groups)
-        base = ent["href"][:-5]
-        feed = feed_rel("entities", ent["id"]) if events else None
-        # The summary (what it did, what was done to it, with whom) is a function of its own
-        # events' keys (they cover actions, roles and the other entities' names): made only
-        # when the page is rendered.
-        plan.add(ent["href"], "entity.html",
-                 (ent["key"], keys(own), len(events), repr(month_list), keys(events[:PER_PAGE]), feed),
-                 ent=ent, title=ent["name"], summary=(_entity_summary, ent, own), total=len(events),
-                 month=None, n_events=len(own), index=month_list, base=base, feed=feed,
-                 _lazy={"listing": ("months", events[:PER_PAGE])})
-        if paged:
-            _month_pages(plan, kinds, "entity_months", base, "entity.html", groups, ent["name"], ent=ent,
-                         feed=feed, entity_key=ent["key"])
-    groups = [(t, [(e, len(index.entity_events.get(e["id"], no_events))) for e in es])
-              for t, es in _group_entities(entities)]
-    add("index_pages", "entities.html", "entities.html",
-        (tuple((t, tuple((e["key"], n) for e, n in es)) for t, es in groups),),
-        title="Entities", groups=groups)
-
-    for doc in index.documents.values():
-        if doc["href"]:
-            kinds["documents"] += 1
-            key = page_key((doc["key"], keys(doc["events"]))) if doc["events"] else doc["key"].hex()
-            append((doc["href"], key, "document.html", (_document_ctx, doc)))
-
-    by_source = defaultdict(list)
-    for doc in sorted(index.documents.values(), key=lambda d: (d["published"] or "", d["id"]),
-                      reverse=True):
-        if doc["source"]:
-            doc["month"] = (doc["published"] or "")[:7]
-            by_source[doc["source"]["id"]].append(doc)
-    sources = [s for s in index.sources.values() if s["href"]]
-    for src in sources:
-        docs = by_source.get(src["id"], [])
-        _source_pages(add, src, docs)
-    add("index_pages", "sources.html", "sources.html",
-        (tuple((s["key"], len(by_source.get(s["id"], []))) for s in sources),),
-        title="Sources", sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
-
-    add("index_pages", "actions.html", "actions.html", (common_key,), title="Action types", **common)
-    add("index_pages", "countries.html", "countries.html", (common_key,), title="Countries", **common)
-    tax = _taxonomy(codes, action_counts)
-    totals = _totals(index)
-    evaluation = _evaluation()
-    add("index_pages", "methodology.html", "methodology.html",
-        (repr(tax), repr(totals), repr(evaluation), common_key),
-        title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
-    add("index_pages", "downloads.html", "downloads.html", (len(index.events),),
-        title="Downloads", columns=downloads.COLUMNS, total=len(index.events),
-        snapshot_tables=downloads.SNAPSHOT_TABLES)
-    add("index_pages", "search.html", "search.html", (common_key,), title="Search", **common)
-    _feeds(add, index, facets, labels, site_url)
-    return kinds
+    def _feed(self, plan: Plan, rel: str, title: str, events, alternate: str) -> None:
+        entries = events[:FEED_SIZE]
+        updated = max((e[DATE] for e in entries if e[DATE]), default="1970-01-01")
+        ctx = {"root": self.site_url} if self.site_url else {}
+        plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries)),
+                 title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
+                 alternate=alternate, feed_id=rel, **ctx)
 
 
 def _event_ctx(entry):
@@ -624,7 +685,7 @@ def _document_ctx(doc):
     return {"doc": doc, "title": doc["title"], "_lazy": {"listing": ("plain", doc["events"])}}
 
 
-def _month_pages(plan, kinds, kind, base, template, groups, title, **ctx):
+def _month_pages(plan: Plan, kind, base, template, groups, title, **ctx):
     """One page per month of a long list. There are tens of thousands: the key is one hash of
     the page's fixed facts and its entries' keys, and the context is made only for a page that
     is rendered (_month_ctx)."""
@@ -632,7 +693,7 @@ def _month_pages(plan, kinds, kind, base, template, groups, title, **ctx):
     slugs = [fragments.month_slug(month) for month, _ in groups]
     fixed = (title, entity_key, ctx.get("feed"), ctx.get("country"), ctx.get("action"))
     blake2b, last = hashlib.blake2b, len(groups) - 1
-    kinds[kind] += len(groups)
+    plan.kinds[kind] += len(groups)
     append = plan.pages.append
     for i, (month, evs) in enumerate(groups):
         slug = slugs[i]
@@ -652,47 +713,25 @@ def _month_ctx(arg):
             "_lazy": {"listing": ("months", evs)}}
 
 
-def _source_pages(add, src, docs):
+def _source_pages(plan: Plan, src, docs):
     base = src["href"][:-5]
     paged = len(docs) > PER_PAGE
-    index = month_index(docs_by_month(docs)) if paged else []
+    index = month_index((m, len(ds)) for m, ds in docs_by_month(docs)) if paged else []
     dkeys = lambda ds: b"".join(d["key"] + str(len(d["events"])).encode() for d in ds)  # noqa: E731
-    add("sources", src["href"], "source.html",
-        (src["key"], len(docs), repr(index), dkeys(docs[:PER_PAGE])),
-        src=src, docs=docs[:PER_PAGE], total=len(docs), title=src["name"], month=None,
-        index=index, base=base)
+    plan.add("sources", src["href"], "source.html",
+             (src["key"], len(docs), repr(index), dkeys(docs[:PER_PAGE])),
+             src=src, docs=docs[:PER_PAGE], total=len(docs), title=src["name"], month=None,
+             index=index, base=base)
     if paged:
         groups = docs_by_month(docs)
         for i, (month, ds) in enumerate(groups):
             slug = fragments.month_slug(month)
             newer = fragments.month_slug(groups[i - 1][0]) if i > 0 else None
             older = fragments.month_slug(groups[i + 1][0]) if i + 1 < len(groups) else None
-            add("source_months", f"{base}/{slug}.html", "source.html",
-                (src["key"], month, newer, older, dkeys(ds)),
-                src=src, docs=ds, total=len(ds), title=f"{src['name']} · {month_label(month)}",
-                month=month, month_slug=slug, newer=newer, older=older, index=[], base=base)
-
-
-def _feeds(add, index: Index, facets, labels, site_url: str) -> None:
-    def feed(rel, title, events, alternate):
-        entries = events[:FEED_SIZE]
-        updated = max((e[DATE] for e in entries if e[DATE]), default="1970-01-01")
-        ctx = {"root": site_url} if site_url else {}
-        add("feeds", rel, "feed.xml", (title, alternate, updated, site_url, keys(entries)),
-            title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
-            alternate=alternate, feed_id=rel, **ctx)
-
-    feed(feed_rel(ALL, ""), "All events", index.entries, "timeline/all/all.html")
-    for (country, action), events in sorted(facets.items()):
-        if country == ALL and action != ALL:
-            feed(feed_rel("actions", action), labels[action], events, f"timeline/all/{action}.html")
-        elif action == ALL and country != ALL:
-            feed(feed_rel("countries", country), sitedata.country_label(country), events,
-                 f"timeline/{country}/all.html")
-    for ent in index.entities.values():
-        entries = index.entity_entries.get(ent["id"])
-        if ent["href"] and entries:
-            feed(feed_rel("entities", ent["id"]), ent["name"], entries, ent["href"])
+            plan.add("source_months", f"{base}/{slug}.html", "source.html",
+                     (src["key"], month, newer, older, dkeys(ds)),
+                     src=src, docs=ds, total=len(ds), title=f"{src['name']} · {month_label(month)}",
+                     month=month, month_slug=slug, newer=newer, older=older, index=[], base=base)
 
 
 def _facets(entries) -> dict[tuple[str, str], list]:

@@ -108,6 +108,7 @@ class Rows:
     # The rows of the full cache file these were made from (None: not made from one): the next
     # build's cache is only what differs from them when that is little (see to_cache).
     base: tuple | None = None
+    reread: int = -1  # rows read again because they changed; -1: every row was read
 
     # A cache is two files: the full rows, rewritten only now and then, and the rows changed
     # since them. Each build rewrites only the small one until it passes this share of rows.
@@ -415,6 +416,7 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     stale = _stale_rows(conn, rows, previous) if change else None
     if stale is not None:
         rows.base = previous.base
+        rows.reread = len(stale[0]) + len(stale[1])
     if stale is None:
         doc_rows = conn.execute(_DOCUMENT_SQL + " ORDER BY id")
         event_rows = conn.execute(event_sql)
