@@ -45,7 +45,7 @@ from . import chart, downloads, fragments, search, taxonomy
 from . import data as sitedata
 from .data import digest
 from .index import (ACTION, ACTOR, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
-                    SLUG, TARGET, Index, keys)
+                    SLUG, TARGET, Changes, Index, keys)
 from .background import Forked
 from .output import Output, OutputError
 from .safe import http_url
@@ -269,28 +269,35 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         inputs = _inputs(db, site_url or "", snapshot)
         snapshot_job = _start_snapshot(db, out) if snapshot else None
         state = _unchanged_since(out, inputs)
-        plan = Plan()
+        plan, changes, removed = Plan(), None, set()
         if state is not None:
             # Nothing the site shows changed: every page of the live site is kept as it is.
-            plan.pages = [(rel, entry[1], None, None) for rel, entry in out.live.items()
-                          if not _made_by_write_files(rel)]
-            plan.kinds.update(state["kinds"])
+            kinds = Counter(state["kinds"])
             skipped, n_events, events_key = state["skipped"], state["events"], state["events_key"]
             index = None
         else:
-            index = _index(db, out)
+            index, changes, kinds = _index(db, out, inputs)
             events_key = digest(keys(index.events)).hex()
             skipped, n_events = index.skipped, len(index.events)
         clock("load")
         # Downloads and caches are written by a child while the pages are planned and rendered.
         files_job = Forked("downloads", lambda: _write_files(out, index, events_key))
         if index is not None:
-            for section in _Planner(index, site_url or "").sections():
+            planner = _Planner(index, site_url or "", changes)
+            for section in planner.sections():
                 section(plan)
-        kinds = plan.kinds
+            removed = planner.removed
+            if changes is None:
+                kinds = plan.kinds
         clock("plan")
         rendered = _execute(plan, out, index, workers)
         clock("render")
+        if index is None or changes is not None:
+            # Only the pages the changes can touch were planned: every other live page stays.
+            _keep_the_rest(out, plan, removed, kinds)
+            # As a full plan counts: events and stories always, other kinds when there are any.
+            kinds = Counter({k: n for k, n in kinds.items() if n or k in ("events", "stories")})
+        clock("keep")
         for record in files_job.result():
             out.record(record)
         if snapshot_job is not None:
@@ -306,7 +313,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             out.carry_unmanaged()
             search_seconds = 0.0
         clock("search")
-        out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(kinds), "skipped": skipped,
+        out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(sorted(kinds.items())), "skipped": skipped,
                                       "events": n_events, "events_key": events_key})
         files = out.commit()
         clock("commit")
@@ -325,15 +332,62 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
     return counts
 
 
-def _index(db, out: Output) -> Index:
+def _index(db, out: Output, inputs) -> tuple[Index, Changes | None, Counter | None]:
     """The store as the plan reads it (index.py), reading again only the rows changed since
-    the live site's build (its LOAD_CACHE)."""
+    the live site's build (its LOAD_CACHE); and, when only a few events and documents changed
+    since, what did, with the live build's pages by kind (else None, None: plan every page)."""
     previous = sitedata.Rows.from_cache(out.read_cache(LOAD_CACHE), out.read_cache(LOAD_DELTA))
     site = sitedata.read(db, previous)
     if sitedata.stories_in_use(site):
         sitedata.fill(site)
-        return Index.from_dicts(site)
-    return Index.from_rows(site)
+        return Index.from_dicts(site), None, None
+    index = Index.from_rows(site)
+    live = out.read_cache(BUILD_STATE)
+    rows = site.rows
+    if (previous is None or rows.reread < 0 or inputs is None or not isinstance(live, dict)
+            or out.salt != out.live_salt or out.mirror is not None or not out.live
+            # built from the same store, URL and files, and these rows are the ones it read
+            or not isinstance(live.get("inputs"), tuple) or live["inputs"][0] != inputs[0]
+            or live["inputs"][2:] != inputs[2:] or live["inputs"][1] != previous.seq
+            or live.get("kinds", {}).get("stories") != 0
+            or previous.entity_keys != rows.entity_keys or previous.source_keys != rows.source_keys
+            or rows.reread > 0.05 * (len(rows.events) + len(rows.documents))):
+        return index, None, None
+    return index, Changes.between(previous, rows), Counter(live["kinds"])
+
+
+def _keep_the_rest(out: Output, plan: Plan, removed: set, kinds: Counter) -> None:
+    """Every live page that was not planned and is not removed is kept as it is (linked into
+    the target copy where that holds an older version); kinds (the live build's pages by kind)
+    is brought up to date with the pages removed and added."""
+    planned = {page[0] for page in plan.pages}
+    live, base = out.live, out.base
+    for rel in planned - live.keys():
+        kinds[_kind_of(rel)] += 1
+    for rel in removed & live.keys():
+        kinds[_kind_of(rel)] -= 1
+    skip = planned | removed
+    kept = {rel: entry for rel, entry in live.items()
+            if rel not in skip and not _made_by_write_files(rel)}
+    to_link = [rel for rel, entry in kept.items()
+               if (b := base.get(rel)) is None or b[0] != entry[0]]
+    out.makedirs(to_link)
+    for rel in to_link:
+        out.link_from_live(rel)
+    out.keep_all(kept)
+
+
+def _kind_of(rel: str) -> str:
+    """The kind (as the plan counts pages) of a page, from its path."""
+    parts = rel.split("/")
+    nested = {"timeline": ("timeline", 3, "timeline_months"), "entities": ("entities", 2, "entity_months"),
+              "sources": ("sources", 2, "source_months")}
+    if parts[0] in nested:
+        kind, depth, months = nested[parts[0]]
+        return kind if len(parts) == depth else months
+    if parts[0] in ("events", "documents", "stories", "feeds"):
+        return parts[0]
+    return "home" if rel == "index.html" else "index_pages"
 
 
 def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) -> int:
@@ -494,8 +548,12 @@ def database_file(db) -> Path | None:
 class _Planner:
     """What each page shows, by section. What several sections need is worked out once, here."""
 
-    def __init__(self, index: Index, site_url: str):
+    def __init__(self, index: Index, site_url: str, changes: Changes | None = None):
         self.index, self.site_url = index, site_url
+        # With changes (since the live build), only the pages they can change are planned, and
+        # the pages they remove are listed here; every other live page is kept as it is.
+        self.changes = changes
+        self.removed: set[str] = set()
         labels = {}
         for code in index.actions:  # two codes with the same slug share one page: first label wins
             labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
@@ -566,18 +624,37 @@ class _Planner:
                  **common)
 
     def timeline_months(self, plan: Plan) -> None:
+        changed = self.changes.facets if self.changes else None
         for (country, action), events in sorted(self.facets.items()):
+            base = f"timeline/{country}/{action}"
+            if changed is not None and (country, action) not in changed:
+                continue
+            counts = month_counts(events)
+            only = self._months_to_plan(base, events, counts, changed[(country, action)]) if changed else None
             if len(events) > PER_PAGE:
-                _month_pages(plan, "timeline_months", f"timeline/{country}/{action}",
-                             "timeline.html", by_month(events),
-                             _facet_title(country, action, self.labels), country=country,
-                             action=action, feed=self._facet_feed(country, action), **self.common)
+                _month_pages(plan, "timeline_months", base, "timeline.html", events, counts,
+                             _facet_title(country, action, self.labels), only=only,
+                             country=country, action=action,
+                             feed=self._facet_feed(country, action), **self.common)
+        for country, action in (changed or {}):
+            if (country, action) not in self.facets:  # no entry left under this filter
+                base = f"timeline/{country}/{action}"
+                self._months_to_plan(base, [], [], changed[(country, action)])
+                self.removed.add(base + ".html")
+                feed = self._facet_feed(country, action)
+                if feed:
+                    self.removed.add(feed)
 
     def event_pages(self, plan: Plan) -> None:
         index = self.index
-        plan.kinds["events"] += len(index.events)
+        events = index.events
+        if self.changes is not None:  # (no story is in use then)
+            by_id = {e[ID]: e for e in events}
+            events = [by_id[i] for i in sorted(self.changes.events) if i in by_id]
+            self.removed.update(f"events/{i}.html" for i in self.changes.events if i not in by_id)
+        plan.kinds["events"] += len(events)
         story_of, append = index.event_story.get, plan.pages.append
-        for ev in index.events:
+        for ev in events:
             st = story_of(ev[ID])
             key = page_key((ev[KEY], st[0], st[1])) if st else ev[KEY].hex()
             append((f"events/{ev[ID]}.html", key, "event.html", (_event_ctx, ev)))
@@ -587,11 +664,16 @@ class _Planner:
 
     def entity_pages(self, plan: Plan) -> None:
         index, no_events = self.index, []
+        changed = self.changes.entities if self.changes else None
         for ent in self.entities:
+            if changed is not None and ent["id"] not in changed:
+                continue
             events = index.entity_entries.get(ent["id"], no_events)
             own = index.entity_events.get(ent["id"], no_events)
             paged = len(events) > PER_PAGE
-            month_list = month_index(month_counts(events)) if paged else []
+            counts = month_counts(events)
+            only = self._months_to_plan(ent["href"][:-5], events, counts, changed[ent["id"]]) if changed else None
+            month_list = month_index(counts) if paged else []
             base = ent["href"][:-5]
             feed = feed_rel("entities", ent["id"]) if events else None
             # The summary (what it did, what was done to it, with whom) is a function of its own
@@ -604,8 +686,8 @@ class _Planner:
                      total=len(events), month=None, n_events=len(own), index=month_list,
                      base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
             if paged:
-                _month_pages(plan, "entity_months", base, "entity.html", by_month(events),
-                             ent["name"], ent=ent, feed=feed, entity_key=ent["key"])
+                _month_pages(plan, "entity_months", base, "entity.html", events, counts,
+                             ent["name"], only=only, ent=ent, feed=feed, entity_key=ent["key"])
         groups = [(t, [(e, len(index.entity_events.get(e["id"], no_events))) for e in es])
                   for t, es in _group_entities(self.entities)]
         plan.add("index_pages", "entities.html", "entities.html",
@@ -613,14 +695,24 @@ class _Planner:
                  title="Entities", groups=groups)
 
     def entity_feeds(self, plan: Plan) -> None:
+        changed = self.changes.entities if self.changes else None
         for ent in self.entities:
+            if changed is not None and ent["id"] not in changed:
+                continue
             entries = self.index.entity_entries.get(ent["id"])
             if entries:
                 self._feed(plan, feed_rel("entities", ent["id"]), ent["name"], entries, ent["href"])
+            elif changed is not None:
+                self.removed.add(feed_rel("entities", ent["id"]))
 
     def document_and_source_pages(self, plan: Plan) -> None:
         index, append = self.index, plan.pages.append
-        for doc in index.documents.values():
+        docs = index.documents.values()
+        if self.changes is not None:
+            docs = [index.documents[d] for d in sorted(self.changes.documents) if d in index.documents]
+            self.removed.update(f"documents/{d}.html" for d in self.changes.documents
+                                if d not in index.documents or not index.documents[d]["href"])
+        for doc in docs:
             if doc["href"]:
                 plan.kinds["documents"] += 1
                 key = (page_key((doc["key"], keys(doc["events"]))) if doc["events"]
@@ -640,6 +732,22 @@ class _Planner:
                  title="Sources", sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
 
     # -- shared ----------------------------------------------------------------------------------
+
+    def _months_to_plan(self, base: str, entries, counts, delta: Counter) -> set | None:
+        """The month pages of one list (timeline filter or entity) to plan after changes: the
+        months that gained or lost entries (delta: month -> gained minus lost), or all (None)
+        when the list's months or its paging changed (every page links its neighbours). The
+        month pages that no longer exist are added to self.removed."""
+        new = dict(counts)
+        old = {m: new.get(m, 0) - delta.get(m, 0) for m in new.keys() | delta.keys()}
+        old_months = {m for m, n in old.items() if n > 0}
+        was_paged, paged = sum(old.values()) > PER_PAGE, len(entries) > PER_PAGE
+        if was_paged:
+            gone = old_months - set(new) if paged else old_months
+            self.removed.update(f"{base}/{fragments.month_slug(m)}.html" for m in gone)
+        if paged and was_paged and old_months == set(new):
+            return set(delta)
+        return None
 
     @staticmethod
     def _facet_feed(country: str, action: str) -> str | None:
@@ -685,17 +793,23 @@ def _document_ctx(doc):
     return {"doc": doc, "title": doc["title"], "_lazy": {"listing": ("plain", doc["events"])}}
 
 
-def _month_pages(plan: Plan, kind, base, template, groups, title, **ctx):
-    """One page per month of a long list. There are tens of thousands: the key is one hash of
-    the page's fixed facts and its entries' keys, and the context is made only for a page that
-    is rendered (_month_ctx)."""
+def _month_pages(plan: Plan, kind, base, template, entries, counts, title, only=None, **ctx):
+    """One page per month of a long list (entries newest first; counts: month_counts of them).
+    There are tens of thousands: the key is one hash of the page's fixed facts and its entries'
+    keys, and the context is made only for a page that is rendered (_month_ctx). only: the
+    months to plan (None: all), when the others are known not to have changed."""
     entity_key = ctx.pop("entity_key", None)
-    slugs = [fragments.month_slug(month) for month, _ in groups]
+    slugs = [fragments.month_slug(month) for month, _ in counts]
     fixed = (title, entity_key, ctx.get("feed"), ctx.get("country"), ctx.get("action"))
-    blake2b, last = hashlib.blake2b, len(groups) - 1
-    plan.kinds[kind] += len(groups)
+    blake2b, last = hashlib.blake2b, len(counts) - 1
     append = plan.pages.append
-    for i, (month, evs) in enumerate(groups):
+    start = 0
+    for i, (month, n) in enumerate(counts):
+        evs_start, start = start, start + n
+        if only is not None and month not in only:
+            continue
+        plan.kinds[kind] += 1
+        evs = entries[evs_start:start]
         slug = slugs[i]
         newer = slugs[i - 1] if i > 0 else None
         older = slugs[i + 1] if i < last else None

@@ -109,6 +109,8 @@ class Rows:
     # build's cache is only what differs from them when that is little (see to_cache).
     base: tuple | None = None
     reread: int = -1  # rows read again because they changed; -1: every row was read
+    reread_documents: set = field(default_factory=set)  # their ids (when reread >= 0)
+    reread_events: set = field(default_factory=set)
 
     # A cache is two files: the full rows, rewritten only now and then, and the rows changed
     # since them. Each build rewrites only the small one until it passes this share of rows.
@@ -417,6 +419,7 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     if stale is not None:
         rows.base = previous.base
         rows.reread = len(stale[0]) + len(stale[1])
+        rows.reread_documents, rows.reread_events = stale
     if stale is None:
         doc_rows = conn.execute(_DOCUMENT_SQL + " ORDER BY id")
         event_rows = conn.execute(event_sql)

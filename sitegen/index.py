@@ -12,7 +12,10 @@ When stories are in use, every story needs its events' dicts to be told apart an
 
 from __future__ import annotations
 
+import itertools
 import operator
+from collections import Counter
+from dataclasses import dataclass, field
 
 from . import data as sitedata
 
@@ -31,6 +34,63 @@ by_month = operator.itemgetter(MONTH)
 
 def keys(entries) -> bytes:
     return b"".join(map(by_key, entries))
+
+
+def entry_of_row(r: tuple) -> Entry:
+    """The Entry of an event, from its data.EVENT_ROW tuple."""
+    return tuple.__new__(Entry, ("event:" + r[0], r[0], r[15], r[9], r[9][:7], r[2], r[3],
+                                 sitedata.label_of(r[2]), r[14], r[4], r[5], r[6]))
+
+
+ALL = "all"
+
+
+def facets_of(entry: Entry) -> list[tuple[str, str]]:
+    """The timeline filters an entry is listed under: (country or 'all', action or 'all')."""
+    action = entry[SLUG]
+    actions = (ALL, action) if action is not None and action != ALL else (ALL,)
+    countries = (ALL, *[c for c in entry[COUNTRIES] if c != ALL])
+    return list(itertools.product(countries, actions))
+
+
+def entities_of(entry: Entry) -> set[str]:
+    return {e for e in (entry[ACTOR], entry[TARGET], entry[OBJECT]) if e is not None}
+
+
+@dataclass
+class Changes:
+    """What changed since the live site's build, when only events and documents did (no
+    story in use, no entity or source changed): the plan then works out only the pages these
+    can change (build.py, _Planner with changes)."""
+    events: set = field(default_factory=set)  # ids of events added, changed or removed
+    documents: set = field(default_factory=set)  # ids of documents whose page may change
+    # (country, action) or entity id -> month -> entries gained minus entries lost
+    facets: dict = field(default_factory=dict)
+    entities: dict = field(default_factory=dict)
+
+    @classmethod
+    def between(cls, previous: sitedata.Rows, rows: sitedata.Rows) -> "Changes":
+        changes = cls()
+        old_events, new_events = previous.events, rows.events
+        for evid in rows.reread_events:
+            old, new = old_events.get(evid), new_events.get(evid)
+            if old == new:
+                continue  # read again, found the same
+            changes.events.add(evid)
+            for row, sign in ((old, -1), (new, 1)):
+                if row is None:
+                    continue
+                changes.documents.add(row[1])
+                entry = entry_of_row(row)
+                month = entry[MONTH]
+                for facet in facets_of(entry):
+                    changes.facets.setdefault(facet, Counter())[month] += sign
+                for entity in entities_of(entry):
+                    changes.entities.setdefault(entity, Counter())[month] += sign
+        for did in rows.reread_documents:
+            if previous.documents.get(did) != rows.documents.get(did):
+                changes.documents.add(did)
+        return changes
 
 
 class Index:
@@ -54,10 +114,7 @@ class Index:
     @classmethod
     def from_rows(cls, site: sitedata.SiteData) -> "Index":
         index = cls(site)
-        new, label = tuple.__new__, sitedata.label_of
-        events = [new(Entry, ("event:" + r[0], r[0], r[15], r[9], r[9][:7], r[2], r[3],
-                              label(r[2]), r[14], r[4], r[5], r[6]))
-                  for r in site.rows.events.values()]
+        events = list(map(entry_of_row, site.rows.events.values()))
         sitedata.sort_newest_first(events, DATE, ID)
         index.events = index.entries = events
         docs = site.documents

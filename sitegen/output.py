@@ -237,6 +237,13 @@ class Output:
         else:
             self.written += 1
 
+    def keep_all(self, entries: dict) -> None:
+        """Live pages kept as they are (path -> live manifest entry), already in the target."""
+        if not entries.keys().isdisjoint(self.manifest):
+            raise OutputError(f"two pages claim {sorted(entries.keys() & self.manifest)[0]!r}")
+        self.manifest.update(entries)
+        self.unchanged += len(entries)
+
     def write(self, rel: str, data: bytes | str, key: str = "") -> None:
         if rel in self.manifest:
             raise OutputError(f"two pages claim {rel!r}")
