@@ -262,8 +262,11 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
     salt = _salt()
     out = Output(out_dir, salt.hex())
     clock("manifests")
-    snapshot_job = files_job = None
+    snapshot_job = files_job = sync_job = None
     try:
+        # The target copy is the build before the live one: a child links into it the pages
+        # that build changed while this process reads the store and plans.
+        sync_job = Forked("spare copy", lambda: out.sync_from_live(_made_by_write_files))
         # What the site is made from, read before the store is: if it equals what the live
         # site was built from, no page can have changed (see _unchanged_since).
         inputs = _inputs(db, site_url or "", snapshot)
@@ -290,6 +293,8 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             if changes is None:
                 kinds = plan.kinds
         clock("plan")
+        out.synced(sync_job.result())  # before any page is written into the target copy
+        clock("sync")
         rendered = _execute(plan, out, index, workers)
         clock("render")
         if index is None or changes is not None:
@@ -318,7 +323,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         files = out.commit()
         clock("commit")
     except BaseException:
-        for job in (snapshot_job, files_job):
+        for job in (snapshot_job, files_job, sync_job):
             if job is not None:
                 job.cancel()  # it writes into the folder abort() clears
         out.abort()

@@ -237,6 +237,24 @@ class Output:
         else:
             self.written += 1
 
+    def sync_from_live(self, skip) -> list[str]:
+        """Hard-link into the target copy every live page it holds in an older version (or not
+        at all), but those for which skip(rel) is true; returns their paths. Safe in a forked
+        child: the parent then calls synced() with the result, before writing any page."""
+        if self.mirror is not None or self.salt != self.live_salt:
+            return []  # a first build, or new code: every page will be rendered anyway
+        linked = [rel for rel, entry in self.live.items()
+                  if not skip(rel) and ((b := self.base.get(rel)) is None or b[0] != entry[0])]
+        self.makedirs(linked)
+        for rel in linked:
+            self.link_from_live(rel)
+        return linked
+
+    def synced(self, linked: list[str]) -> None:
+        """The target copy now holds the live version of these pages (sync_from_live)."""
+        for rel in linked:
+            self.base[rel] = self.live[rel]
+
     def keep_all(self, entries: dict) -> None:
         """Live pages kept as they are (path -> live manifest entry), already in the target."""
         if not entries.keys().isdisjoint(self.manifest):
