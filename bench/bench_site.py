@@ -3,9 +3,14 @@ documents dated across five years, then 100 from the store's last week, the nigh
 indexing, and Hugo on the same number of comparable pages, all in one run.
 
     python bench/bench_site.py [--documents 20000] [--events 50000] [--work DIR] [--runs 2]
+                               [--samples 3] [--stories]
 
 Prints pages/second, peak memory (the build runs in a child process so the figure is the
-build's alone), and the ratio to Hugo (Debian's /usr/bin/hugo).
+build's alone), and the ratio to Hugo (Debian's /usr/bin/hugo). Each incremental case is
+measured --samples times (100 more documents each time) and the median printed. With
+--stories the store's events are clustered into stories first (nlp/stories.py, as the nightly
+tagger does) and again after each addition: the build then makes every event's dict and plans
+every page (see docs/architecture.md), and those figures are printed too.
 
 Fair comparison: Hugo builds a site with as many HTML files as ours (content pages shaped like
 our event pages plus paginated section lists), written as files (uglyURLs), to the same disk,
@@ -179,12 +184,35 @@ def add_documents(db: Path, start: int, recent: bool = False) -> None:
         conn.close()
 
 
+def incremental(db: Path, out: Path, case: str, recent: bool, start: int, samples: int,
+                then=None) -> int:
+    """Add 100 documents (250 events) and build, `samples` times; print each and the median.
+    Returns the next free document number."""
+    seconds = []
+    for _ in range(samples):
+        add_documents(db, start, recent=recent)
+        start += 100
+        if then:
+            then()
+        settle()
+        inc = build(db, out)
+        seconds.append(inc["seconds"])
+        print(f"incremental after +100 documents (+250 events) {case}: {inc['seconds']:.2f} s "
+              f"({inc['rendered']} rendered, {inc['written']} written, {inc['unchanged']} unchanged, "
+              f"{inc['removed']} removed); phases {inc['timings']}")
+    print(f"  median of {samples}: {statistics.median(seconds):.2f} s "
+          f"(range {min(seconds):.2f}-{max(seconds):.2f} s)")
+    return start
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--documents", type=int, default=20000)
     ap.add_argument("--events", type=int, default=50000)
     ap.add_argument("--runs", type=int, default=2)
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--samples", type=int, default=3)
+    ap.add_argument("--stories", action="store_true")
     a = ap.parse_args()
     work = Path(a.work or tempfile.mkdtemp(prefix="bench-site-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -222,14 +250,22 @@ def main() -> None:
     same = build(db, out)
     print(f"rebuild with nothing changed: {same['seconds']:.2f} s "
           f"({same['rendered']} rendered, {same['written']} written); phases {same['timings']}")
-    for case, start in (("dated across all 5 years", a.documents),
-                        ("from the last week", a.documents + 100)):
-        add_documents(db, start, recent=start != a.documents)
+    start = a.documents
+    for case, recent in (("dated across all 5 years", False), ("from the last week", True)):
+        start = incremental(db, out, case, recent, start, a.samples)
+    if a.stories:
+        from nlp.stories import cluster_stories
+        from rivalry import store
+
+        t = time.perf_counter()
+        counts = cluster_stories(store.open_db(db))
+        print(f"stories: {counts['stories']} for the store's events "
+              f"({time.perf_counter() - t:.1f} s to cluster)")
         settle()
-        inc = build(db, out)
-        print(f"incremental after +100 documents (+250 events) {case}: {inc['seconds']:.2f} s "
-              f"({inc['rendered']} rendered, {inc['written']} written, {inc['unchanged']} unchanged, "
-              f"{inc['removed']} removed); phases {inc['timings']}")
+        full = build(db, out)
+        print(f"build with stories in use: {full['pages']} pages in {full['seconds']:.2f} s")
+        incremental(db, out, "from the last week, stories in use (clustered again after each)",
+                    True, start, a.samples, lambda: cluster_stories(store.open_db(db)))
 
     from sitegen import search
     t = time.perf_counter()
