@@ -20,8 +20,12 @@ once, and they are stable: a new event changes the pages of its own month, not e
 it (as numbered pages would), so an incremental build rewrites little.
 
 How a build stays fast: every page is planned with a key (a fingerprint of everything it shows,
-see data.py); a page whose key matches the live site's manifest is not rendered at all. The rest
-are rendered by forked workers on every core, from cached list items (fragments.py).
+see data.py) made from small Entry tuples (index.py); a page whose key matches the live site's
+manifest is not rendered at all. The rest are rendered from cached list items (fragments.py),
+by forked workers on every core when there are many. The store is read again only where its
+change log says rows changed (data.Rows), and when only a few events and documents did, only the
+pages they can change are planned (index.Changes, _Planner). The downloads, the database
+snapshot and the spare copy's catching up run in forked children meanwhile (background.py).
 """
 
 from __future__ import annotations
@@ -113,12 +117,8 @@ _MONTH = operator.itemgetter(MONTH)
 _DOC_MONTH = operator.itemgetter("month")
 
 
-def by_month(entries) -> list[tuple[str, list]]:
-    """Entries (newest first) in runs of one month."""
-    return [(m, list(g)) for m, g in itertools.groupby(entries, key=_MONTH)]
-
-
 def docs_by_month(docs) -> list[tuple[str, list]]:
+    """Documents (newest first) in runs of one month."""
     return [(m, list(g)) for m, g in itertools.groupby(docs, key=_DOC_MONTH)]
 
 

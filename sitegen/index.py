@@ -29,7 +29,6 @@ class Entry(tuple):
 # Entry fields: actor, target and object are entity ids (None: no known entity).
 ENTRY_ID, ID, KEY, DATE, MONTH, ACTION, SLUG, LABEL, COUNTRIES, ACTOR, TARGET, OBJECT = range(12)
 by_key = operator.itemgetter(KEY)
-by_month = operator.itemgetter(MONTH)
 
 
 def keys(entries) -> bytes:
