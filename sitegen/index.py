@@ -139,6 +139,7 @@ class Index:
     def from_dicts(cls, site: sitedata.SiteData) -> "Index":
         """From a filled SiteData (data.fill): every dict exists already."""
         index = cls(site)
+        index._entries_made = {}
         as_entry = index._entry_of_dict
         index.events = [as_entry(ev) for ev in site.events]
         index.entries = (index.events if site.entries is site.events
@@ -157,10 +158,15 @@ class Index:
         return index
 
     def _entry_of_dict(self, d: dict) -> Entry:
-        made = tuple.__new__(Entry, (
-            d["entry_id"], d["id"], d["key"], d["date"], d["month"], d["action"], d["action_slug"],
-            d["action_label"], tuple(d["countries"]), *(d[r] and d[r]["id"] for r in ("actor", "target", "object"))))
-        self._full[made[ENTRY_ID]] = d
+        made = self._entries_made.get(d["entry_id"])
+        if made is None:  # once per entry, however many lists hold it
+            a, t, o = d["actor"], d["target"], d["object"]
+            made = tuple.__new__(Entry, (
+                d["entry_id"], d["id"], d["key"], d["date"], d["month"], d["action"],
+                d["action_slug"], d["action_label"], tuple(d["countries"]),
+                a and a["id"], t and t["id"], o and o["id"]))
+            self._entries_made[made[ENTRY_ID]] = made
+            self._full[made[ENTRY_ID]] = d
         return made
 
     # -- shared ------------------------------------------------------------------------------------
