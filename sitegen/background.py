@@ -38,6 +38,9 @@ class Forked:
             try:
                 os.close(self._read)
                 _die_with_parent()
+                # The parent's planning and rendering is what the build waits for: when both
+                # want the same core, it goes first (the children have time to spare).
+                os.nice(10)
                 try:
                     payload = pickle.dumps((True, fn()))
                 except BaseException as exc:  # noqa: BLE001 - reported to the parent

@@ -260,3 +260,32 @@ def test_random_changes_to_a_larger_store(tmp_path, monkeypatch):
         build_site(db, fresh, search_index=False, snapshot=False)
         assert snapshot(out) == snapshot(fresh), step
     assert len(planned_partly) >= steps - 2
+
+
+def test_a_failing_background_job_fails_the_build_and_keeps_the_live_site(db, tmp_path, monkeypatch):
+    """The downloads are made by a forked child (sitegen/background.py): its error reaches the
+    build, which leaves the live site and its spare copy as they were, and the next build works."""
+    import sitegen.build as b
+
+    docs = populate(db)
+    out = tmp_path / "public"
+    build_site(db, out, search_index=False)
+    before = snapshot(out)
+    with db.conn:
+        _insert(db, event("a1b2c3d4e5f60501", docs["bis"], "tariff", "us-bis", "nvidia",
+                          "2025-04-30", "after the failure"))
+
+    def broken(*args):
+        raise RuntimeError("disk full while writing the downloads")
+    real = b._write_files
+    monkeypatch.setattr(b, "_write_files", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_site(db, out, search_index=False)
+    assert snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".public.") and p.name.endswith(".new")]
+    monkeypatch.setattr(b, "_write_files", real)
+    build_site(db, out, search_index=False)
+    assert "after the failure" in (out / "events/a1b2c3d4e5f60501.html").read_text()
+    fresh = tmp_path / "fresh"
+    build_site(db, fresh, search_index=False)
+    assert snapshot(out) == snapshot(fresh)
