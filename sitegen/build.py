@@ -318,8 +318,9 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             out.carry_unmanaged()
             search_seconds = 0.0
         clock("search")
-        out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(sorted(kinds.items())), "skipped": skipped,
-                                      "events": n_events, "events_key": events_key})
+        out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(sorted(kinds.items())),
+                                      "skipped": skipped, "events": n_events,
+                                      "events_key": events_key})
         files = out.commit()
         clock("commit")
     except BaseException:
@@ -398,11 +399,9 @@ def _kind_of(rel: str) -> str:
 def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) -> int:
     """Keep the pages whose key is the live one's; render the others, in forked workers on
     every core when there are many. Returns how many were rendered."""
-    started = time.perf_counter()
     records, todo = _keep(plan.pages, out)
     for record in records:
         out.record(record)
-    LAST_TIMINGS["keep"] = round(time.perf_counter() - started, 3)
     full = index.full if index is not None else None
     env = make_env()
     _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,

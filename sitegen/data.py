@@ -68,7 +68,7 @@ class SiteData:
     actions: list[str] = field(default_factory=list)  # codes with a valid slug, sorted
     countries: list[str] = field(default_factory=list)  # country slugs seen on events, sorted
     skipped: int = 0  # rows whose id cannot be a file name
-    rows: "Rows | None" = None  # what was read, for the next build (see Rows)
+    rows: Rows | None = None  # what was read, for the next build (see Rows)
     story_rows: list | None = None  # rows of the stories table (None: the store has none)
     link_rows: list = field(default_factory=list)  # response links: from, to, basis, evidence
 
@@ -133,7 +133,7 @@ class Rows:
         return full, ("delta",)
 
     @classmethod
-    def from_cache(cls, full, delta) -> "Rows | None":
+    def from_cache(cls, full, delta) -> Rows | None:
         """The rows a build saved (to_cache), or None when the full file is missing or not
         ours. A damaged or missing delta only costs reading again the rows it held: the
         store's change log still names them."""

@@ -68,7 +68,7 @@ class Changes:
     entities: dict = field(default_factory=dict)
 
     @classmethod
-    def between(cls, previous: sitedata.Rows, rows: sitedata.Rows) -> "Changes":
+    def between(cls, previous: sitedata.Rows, rows: sitedata.Rows) -> Changes:
         changes = cls()
         old_events, new_events = previous.events, rows.events
         for evid in rows.reread_events:
@@ -111,7 +111,7 @@ class Index:
     # -- made from the rows alone (no story in use) -----------------------------------------------
 
     @classmethod
-    def from_rows(cls, site: sitedata.SiteData) -> "Index":
+    def from_rows(cls, site: sitedata.SiteData) -> Index:
         index = cls(site)
         events = list(map(entry_of_row, site.rows.events.values()))
         sitedata.sort_newest_first(events, DATE, ID)
@@ -136,7 +136,7 @@ class Index:
     # -- made from full dicts (stories in use) -----------------------------------------------------
 
     @classmethod
-    def from_dicts(cls, site: sitedata.SiteData) -> "Index":
+    def from_dicts(cls, site: sitedata.SiteData) -> Index:
         """From a filled SiteData (data.fill): every dict exists already."""
         index = cls(site)
         index._entries_made = {}

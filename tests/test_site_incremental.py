@@ -7,12 +7,12 @@ from __future__ import annotations
 import os
 
 import pytest
-
 from site_fixtures import add_stories, event, populate
+from test_site import snapshot
+
 from sitegen import data as sitedata
 from sitegen.build import LOAD_CACHE, LOAD_DELTA, build_site
 from sitegen.index import Changes
-from test_site import snapshot
 
 FILE_COUNTS = ("written", "unchanged", "removed", "rendered", "search_seconds")
 MANY = 70  # more entries than a page lists (PER_PAGE 50): lists get month pages
@@ -84,8 +84,12 @@ STORY_MUTATIONS = [
 def test_every_incremental_build_equals_a_build_from_scratch(db, tmp_path, with_stories, monkeypatch):
     partial = []  # builds that read again only the changed rows
     real = sitedata._stale_rows
-    monkeypatch.setattr(sitedata, "_stale_rows",
-                        lambda *a: (lambda got: partial.append(got is not None) or got)(real(*a)))
+
+    def stale_rows(*args):
+        got = real(*args)
+        partial.append(got is not None)
+        return got
+    monkeypatch.setattr(sitedata, "_stale_rows", stale_rows)
     planned_partly = []  # builds that planned only the pages the changes can touch
     between = Changes.between
     monkeypatch.setattr(Changes, "between",
