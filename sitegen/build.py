@@ -38,6 +38,7 @@ import multiprocessing
 import operator
 import os
 import posixpath
+import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -200,12 +201,35 @@ def _render(rel: str, template: str, ctx) -> str:
     return env.get_template(template).render(**ctx)
 
 
-def _render_share(task) -> list:
-    """Render every step-th page to render, from the first-th: in a forked worker or here."""
-    first, step = task
-    out = _STATE["out"]
-    return [out.store(rel, _render(rel, template, ctx), key)
-            for rel, key, template, ctx in _STATE["todo"][first::step]]
+def _render_share(share) -> list:
+    """Render these pages (indexes into the pages to render): in a forked worker or here."""
+    out, todo = _STATE["out"], _STATE["todo"]
+    results = []
+    for i in share:
+        rel, key, template, ctx = todo[i]
+        results.append(out.store(rel, _render(rel, template, ctx), key))
+    return results
+
+
+_MONTH_PAGE = re.compile(r"/(\d{4}-\d{2}|undated)\.html$")
+
+
+def _shares(todo: list, n: int) -> list[list[int]]:
+    """The pages to render in n shares of about the same size. The month pages of one month
+    go to the same share: they list the same entries, whose list items each worker would
+    otherwise make again (it caches them only for itself)."""
+    months: dict[str, list[int]] = {}
+    others = []
+    for i, page in enumerate(todo):
+        m = _MONTH_PAGE.search(page[0])
+        (months.setdefault(m.group(1), []) if m else others).append(i)
+    shares: list[list[int]] = [[] for _ in range(n)]
+    # The largest months first, each to the smallest share; then the other pages in turn.
+    for pages in sorted(months.values(), key=len, reverse=True):
+        min(shares, key=len).extend(pages)
+    for k, i in enumerate(others):
+        shares[k % n].append(i)
+    return [s for s in shares if s]
 
 
 def _keep(pages, out: Output) -> tuple[list, list]:
@@ -411,13 +435,12 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
         if workers > 1 and len(todo) >= PARALLEL_MIN:
             for name in env.list_templates(filter_func=lambda n: not n.startswith("_")):
                 env.get_template(name)  # compiled once here, not once per worker
-            tasks = [(i, workers * 4) for i in range(workers * 4)]
             with multiprocessing.get_context("fork").Pool(workers) as pool:
-                for results in pool.imap_unordered(_render_share, tasks):
+                for results in pool.imap_unordered(_render_share, _shares(todo, workers * 4)):
                     for record in results:
                         out.record(record)
         else:
-            for record in _render_share((0, 1)):
+            for record in _render_share(range(len(todo))):
                 out.record(record)
     finally:
         _STATE.clear()
