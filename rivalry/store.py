@@ -427,8 +427,11 @@ def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
          "published_at": existing[2], "fetched_at": existing[3], "content_hash": existing[4]}
     )
     db["documents"].update(doc["id"], doc)
-    # A changed text invalidates its tags: drop them so the tagger redoes this document.
-    db.execute("DELETE FROM taggings WHERE document_id = ?", [doc["id"]])
+    # A changed text invalidates its tags: drop them so the tagger redoes this document, and
+    # with them the mentions and events read from the old text (their offsets point into it):
+    # a run killed before the tagger gets there leaves no events of an untagged document.
+    for table in ("events", "mentions", "taggings"):
+        db.execute(f"DELETE FROM {table} WHERE document_id = ?", [doc["id"]])
     return "changed"
 
 
