@@ -35,7 +35,7 @@ class StorePipeline:
             self.stats.inc_value("rivalry/no_text")
         if not item.get("published_at"):
             self.stats.inc_value("rivalry/no_date")  # flagged in the run record, never invented
-        with self.db.conn:
+        with self.db.atomic():  # the new version, the document and its dropped tags together
             outcome = store.upsert_document(self.db, item)
         self.stats.inc_value(f"rivalry/{outcome}")
         return item

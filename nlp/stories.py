@@ -576,7 +576,7 @@ def cluster_stories(db, *, version: str | None = None) -> dict:
     gone = [sid for sid in existing if sid not in rows]
     moved = [(sid, eid) for eid, sid in assign.items() if current.get(eid) != sid]
     unassigned = [eid for eid, sid in current.items() if sid and eid not in assign]
-    with db.conn:
+    with db.atomic():  # one transaction (db.execute alone commits each statement)
         db.execute("DELETE FROM event_links WHERE kind = 'response'")
         if unassigned:
             db.conn.executemany("UPDATE events SET story_id = NULL WHERE id = ?",

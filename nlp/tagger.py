@@ -102,7 +102,9 @@ def _skip_reason(doc: dict) -> str | None:
 def _write(db, doc_id: str, version: str, *, result=None, reason: str | None = None) -> None:
     from rivalry.store import utc_now
 
-    with db.conn:
+    # One transaction: sqlite-utils commits each db.execute on its own unless one is open,
+    # and a run killed in between must not leave events of an untagged document.
+    with db.atomic():
         db.execute("DELETE FROM events WHERE document_id = ?", [doc_id])
         db.execute("DELETE FROM mentions WHERE document_id = ?", [doc_id])
         if result is not None:

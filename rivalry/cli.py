@@ -285,7 +285,7 @@ def _ingest_file(database, path: Path, known_date: str | None) -> str:
     doc = {"source_id": "manual", "url": uri, "canonical_url": uri, "title": title or path.name,
            "text": text, "published_at": published, "date_source": date_source,
            "language": None, "status": "ok" if text else "no_text"}
-    with database.conn:
+    with database.atomic():  # the new version, the document and its dropped tags together
         return store.upsert_document(database, doc)
 
 

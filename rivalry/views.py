@@ -73,6 +73,6 @@ def ensure_views(db: sqlite_utils.Database) -> None:
     for name, body in VIEWS.items():
         wanted = f"CREATE VIEW {name} AS {body.strip()}"
         if _normalise(existing.get(name)) != _normalise(wanted):
-            with db.conn:
+            with db.atomic():
                 db.execute(f"DROP VIEW IF EXISTS {name}")
                 db.execute(wanted)

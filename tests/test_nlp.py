@@ -268,3 +268,39 @@ def test_ai_is_never_an_entity(db, tag):
     names = {r["name"].lower() for r in db.query("SELECT name FROM entities WHERE origin='model'")}
     assert "ai" not in names
     assert not db.execute("SELECT 1 FROM mentions WHERE surface = 'AI'").fetchall()
+
+
+def test_a_document_is_tagged_in_one_transaction(db, monkeypatch):
+    """Mentions, events and the tagging row are written together: if the last write fails (or
+    the process dies before it), none of them is stored (sqlite-utils commits each statement on
+    its own unless a transaction is open: nlp/tagger.py opens one)."""
+    from types import SimpleNamespace
+
+    import sqlite_utils
+
+    import nlp.tagger as tagger
+    from site_fixtures import event
+
+    doc_id = add_document(db, url="https://example.gov/atomic", title="x",
+                          text="The Commerce Department added Huawei to the Entity List.")
+    db["entities"].insert_all([{"id": "huawei", "name": "Huawei", "type": "company"},
+                               {"id": "us-commerce", "name": "Department of Commerce",
+                                "type": "agency"}], pk="id")
+    found = SimpleNamespace(  # what the extractor returns for the document
+        new_entities={},
+        mentions=[{"document_id": doc_id, "entity_id": "huawei", "start": 32, "end": 38,
+                   "surface": "Huawei", "sentence": "The Commerce Department added Huawei."}],
+        events=[event("a7a7a7a7a7a70001", doc_id, "entity_listing", "us-commerce", "huawei",
+                      "2025-01-15", "The Commerce Department added Huawei to the Entity List.")])
+
+    def killed(*args, **kwargs):
+        raise RuntimeError("killed before the tagging row")
+    monkeypatch.setattr(sqlite_utils.db.Table, "upsert", killed)
+    with pytest.raises(RuntimeError):
+        tagger._write(db, doc_id, "v", result=found)
+    monkeypatch.undo()
+    assert [db.execute(f"SELECT COUNT(*) FROM {t} WHERE document_id = ?", [doc_id]).fetchone()[0]
+            for t in ("events", "mentions", "taggings")] == [0, 0, 0]
+    tagger._write(db, doc_id, "v", result=found)  # and without the failure, all three
+    assert [db.execute(f"SELECT COUNT(*) FROM {t} WHERE document_id = ?", [doc_id]).fetchone()[0]
+            for t in ("events", "mentions", "taggings")] == [1, 1, 1]
