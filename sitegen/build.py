@@ -49,8 +49,8 @@ from markupsafe import Markup
 from . import chart, downloads, fragments, search, taxonomy
 from . import data as sitedata
 from .data import digest
-from .index import (ACTION, ACTOR, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
-                    SLUG, TARGET, Changes, Index, keys)
+from .index import (ACTION, ACTOR, ALL, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
+                    SLUG, TARGET, Changes, Index, facets_of, keys)
 from .background import Forked
 from .output import Output, OutputError
 from .safe import http_url
@@ -63,7 +63,6 @@ EVAL_JSON = ROOT_DIR / "docs" / "eval.json"
 PER_PAGE = 50
 FEED_SIZE = 50
 HOME_SIZE = 20
-ALL = "all"
 # Fewer pages to render than this: one process is quicker than forked workers, which copy most
 # of its memory (reference counts are written to every object they touch).
 PARALLEL_MIN = 1500
@@ -885,10 +884,7 @@ def _facets(entries) -> dict[tuple[str, str], list]:
         combination = (ev[COUNTRIES], ev[SLUG])
         lists = lists_of.get(combination)
         if lists is None:
-            countries, action = combination
-            actions = (ALL, action) if action is not None and action != ALL else (ALL,)
-            countries = (ALL, *[c for c in countries if c != ALL])
-            lists = lists_of[combination] = [facets[k] for k in itertools.product(countries, actions)]
+            lists = lists_of[combination] = [facets[k] for k in facets_of(ev)]
         for facet in lists:
             facet.append(ev)
     return facets

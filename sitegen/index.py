@@ -41,7 +41,7 @@ def entry_of_row(r: tuple) -> Entry:
                                  sitedata.label_of(r[2]), r[14], r[4], r[5], r[6]))
 
 
-ALL = "all"
+ALL = "all"  # a timeline filter not restricted by country, or by action
 
 
 def facets_of(entry: Entry) -> list[tuple[str, str]]:
