@@ -9,6 +9,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,3 +152,17 @@ def run_record(db_path: Path) -> list[dict]:
         for key in ("counts", "errors"):
             r[key] = json.loads(r[key]) if r.get(key) else {}
     return rows
+
+
+class QuietHandler(BaseHTTPRequestHandler):
+    """Request handler of the harnesses' local servers: no access log, and a client that hangs
+    up mid-response (the crawler under test gave up on purpose) is not an error."""
+
+    def log_message(self, *args):
+        pass
+
+    def finish(self):
+        try:
+            super().finish()
+        except OSError:
+            pass

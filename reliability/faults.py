@@ -21,10 +21,10 @@ import sqlite3
 import struct
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from reliability.common import run, run_record, store_problems
+from reliability.common import QuietHandler, run, run_record, store_problems
 
 # kind -> (weight, outcome). 'recovers': served after the faults; 'fails': never served.
 KINDS = {
@@ -61,17 +61,8 @@ class FaultServer:
         self.lock = threading.Lock()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def finish(self):
-                try:
-                    super().finish()
-                except OSError:
-                    pass
 
             def send(self, status, body=b"", headers=()):
                 self.send_response(status)

@@ -20,10 +20,10 @@ import sqlite3
 import threading
 import time
 from html.parser import HTMLParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
-from reliability.common import run, run_record, store_problems
+from reliability.common import QuietHandler, run, run_record, store_problems
 
 MAX_BYTES = 1_000_000
 SCRIPT = '<script>alert("x")</script>'
@@ -80,16 +80,7 @@ class HostileServer:
         self.bomb = gzip_bomb()
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def finish(self):
-                try:
-                    super().finish()
-                except OSError:
-                    pass
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 path = self.path
                 try:

@@ -52,7 +52,7 @@ from .data import digest
 from .index import (ACTION, ACTOR, ALL, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
                     SLUG, TARGET, Changes, Index, facets_of, keys)
 from .background import Forked
-from .output import Output, OutputError
+from .output import LINKED, SAME, Output, OutputError
 from .safe import http_url
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "site"
@@ -183,9 +183,6 @@ def _render(rel: str, template: str, ctx) -> str:
     root = ctx.setdefault("root", "../" * rel.count("/"))
     ctx.setdefault("path", rel)
     ctx.setdefault("feed", None)
-    if isinstance(ctx.get("summary"), tuple):  # an entity's summary, made only now
-        make, ent, own = ctx["summary"]
-        ctx["summary"] = make(ent, own, _STATE["index"].entities)
     lazy = ctx.pop("_lazy", None)
     if lazy:  # list HTML is built here, only for pages that are rendered
         for name, (how, entries) in lazy.items():
@@ -244,9 +241,9 @@ def _keep(pages, out: Output) -> tuple[list, list]:
             b = base.get(rel)
             if b is None or b[0] != old[0]:
                 to_link.append(rel)
-                records.append((rel, old[0], key, "linked"))
+                records.append((rel, old[0], key, LINKED))
             else:
-                records.append((rel, old[0], key, "same"))
+                records.append((rel, old[0], key, SAME))
         else:
             todo.append(page)
     # Folders only where a file is written or linked: the target has all the others already.
@@ -705,12 +702,10 @@ class _Planner:
             # The summary (what it did, what was done to it, with whom) is a function of its own
             # events' keys (they cover actions, roles and the other entities' names): made only
             # when the page is rendered.
-            plan.add("entities", ent["href"], "entity.html",
-                     (ent["key"], keys(own), len(events), repr(month_list),
-                      keys(events[:PER_PAGE]), feed),
-                     ent=ent, title=ent["name"], summary=(_entity_summary, ent, own),
-                     total=len(events), month=None, n_events=len(own), index=month_list,
-                     base=base, feed=feed, _lazy={"listing": ("months", events[:PER_PAGE])})
+            key = page_key((ent["key"], keys(own), len(events), repr(month_list),
+                            keys(events[:PER_PAGE]), feed))
+            plan.add_lazy("entities", ent["href"], "entity.html", key, _entity_ctx,
+                          (ent, own, events, month_list, base, feed))
             if paged:
                 _month_pages(plan, "entity_months", base, "entity.html", events, counts,
                              ent["name"], only=only, ent=ent, feed=feed, entity_key=ent["key"])
@@ -788,6 +783,14 @@ class _Planner:
         plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries)),
                  title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
                  alternate=alternate, feed_id=rel, **ctx)
+
+
+def _entity_ctx(arg):
+    ent, own, events, month_list, base, feed = arg
+    return {"ent": ent, "title": ent["name"], "total": len(events), "month": None,
+            "summary": _entity_summary(ent, own, _STATE["index"].entities), "n_events": len(own),
+            "index": month_list, "base": base, "feed": feed,
+            "_lazy": {"listing": ("months", events[:PER_PAGE])}}
 
 
 def _event_ctx(entry):

@@ -281,12 +281,7 @@ def fill(data: SiteData) -> None:
     for ev in events:
         if ev["document"]:
             ev["document"]["events"].append(ev)
-        seen = set()
-        for role in ("actor", "target", "object"):
-            e = ev[role]
-            if e and e["id"] not in seen:
-                seen.add(e["id"])
-                e["events"].append(ev)
+    _list_under_entities(events, "events")
     if data.story_rows is not None:
         story_of = {r[0]: r[16] for r in rows.events.values() if r[16] is not None}
         _load_stories(data, story_of)
@@ -295,13 +290,18 @@ def fill(data: SiteData) -> None:
     for e in data.entities.values():
         e["entries"] = e["events"] if data.entries is data.events else []
     if data.entries is not data.events:
-        for entry in data.entries:
-            seen = set()
-            for role in ("actor", "target", "object"):
-                e = entry[role]
-                if e and e["id"] not in seen:
-                    seen.add(e["id"])
-                    e["entries"].append(entry)
+        _list_under_entities(data.entries, "entries")
+
+
+def _list_under_entities(items, name: str) -> None:
+    """Append each event or entry to the `name` list of its actor, target and object (once)."""
+    for item in items:
+        seen = set()
+        for role in ("actor", "target", "object"):
+            e = item[role]
+            if e and e["id"] not in seen:
+                seen.add(e["id"])
+                e[name].append(item)
 
 
 def _has_stories(conn) -> bool:

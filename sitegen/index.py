@@ -107,6 +107,7 @@ class Index:
         self.actions: list[str] = []  # codes with a valid slug, sorted
         self.countries: list[str] = []  # country slugs seen on events, sorted
         self._full: dict[str, dict] = {}  # entry id -> the dict the templates use
+        self._entries_made: dict[str, Entry] = {}  # entry id -> its Entry (from_dicts)
 
     # -- made from the rows alone (no story in use) -----------------------------------------------
 
@@ -139,7 +140,6 @@ class Index:
     def from_dicts(cls, site: sitedata.SiteData) -> Index:
         """From a filled SiteData (data.fill): every dict exists already."""
         index = cls(site)
-        index._entries_made = {}
         as_entry = index._entry_of_dict
         index.events = [as_entry(ev) for ev in site.events]
         index.entries = (index.events if site.entries is site.events
