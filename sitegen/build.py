@@ -589,6 +589,14 @@ class _Planner:
         self.common_key = (tuple(sorted(labels.items())), tuple(sorted(self.action_counts.items())),
                            tuple(sorted(self.country_counts.items())))
         self.entities = [e for e in index.entities.values() if e["href"]]
+        self._months: dict[tuple[str, str], list] = {}  # filter -> month_counts of its entries
+
+    def _facet_months(self, country: str, action: str) -> list[tuple[str, int]]:
+        """month_counts of a timeline filter's entries, counted once for both sections."""
+        counts = self._months.get((country, action))
+        if counts is None:
+            counts = self._months[(country, action)] = month_counts(self.facets[(country, action)])
+        return counts
 
     def sections(self) -> list:
         return [self.home_and_timelines, self.timeline_months, self.event_pages,
@@ -611,7 +619,8 @@ class _Planner:
             base = f"timeline/{country}/{action}"
             feed = self._facet_feed(country, action)
             title = _facet_title(country, action, labels)
-            month_list = month_index(month_counts(events)) if len(events) > PER_PAGE else []
+            month_list = (month_index(self._facet_months(country, action))
+                          if len(events) > PER_PAGE else [])
             nav_c = tuple((c, len(facets[(c, action)])) for c in self.country_counts
                           if (c, action) in facets)
             nav_a = tuple((a, len(facets[(country, a)])) for a in self.action_counts
@@ -652,7 +661,7 @@ class _Planner:
             base = f"timeline/{country}/{action}"
             if changed is not None and (country, action) not in changed:
                 continue
-            counts = month_counts(events)
+            counts = self._facet_months(country, action)
             only = self._months_to_plan(base, events, counts, changed[(country, action)]) if changed else None
             if len(events) > PER_PAGE:
                 _month_pages(plan, "timeline_months", base, "timeline.html", events, counts,
