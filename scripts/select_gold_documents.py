@@ -1,0 +1,71 @@
+"""Choose the real documents of the gold set from the White House corpus, reproducibly.
+
+    python scripts/select_gold_documents.py [--corpus ../shared/corpus/whitehouse.jsonl.gz]
+
+Writes nlp/data/gold/real/documents.jsonl.gz: the chosen documents (public domain, CC0 collection;
+see docs/annotation.md) with their split. The split is a hash of the document's path, so adding
+documents later never moves one between train, dev and test.
+
+The mix (docs/annotation.md says why): every topic-word fact sheet and presidential action, a
+seeded draw of the other topic-word sections, 42 press briefings and remarks (at most 12,000
+words, so a batch can be read with care), and 70 `random-other` documents (the nightly noise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import random
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "nlp" / "data" / "gold" / "real" / "documents.jsonl.gz"
+SEED = 20261201
+
+# section -> how many topic-word documents to draw (None: all of them)
+TOPIC_DRAW = {"fact-sheets": None, "presidential-actions": None, "statements-releases": 70,
+              "articles": 25, "briefings-statements": None, "releases": None, "blog": None,
+              "research": None, "press-briefings": 25, "speeches-remarks": 12, "remarks": 5}
+SPOKEN = {"press-briefings", "speeches-remarks", "remarks"}
+MAX_SPOKEN_WORDS = 12_000
+RANDOM_OTHER = 70
+MAX_OTHER_WORDS = 5_000
+
+
+def split_of(path: str) -> str:
+    """60 % train, 20 % dev, 20 % test, by a hash of the path (stable as documents are added)."""
+    bucket = int(hashlib.sha1(path.encode()).hexdigest()[:8], 16) % 10
+    return "train" if bucket < 6 else "dev" if bucket < 8 else "test"
+
+
+def choose(rows: list[dict]) -> list[dict]:
+    rng = random.Random(SEED)
+    chosen = []
+    for section, n in TOPIC_DRAW.items():
+        pool = [r for r in rows if r["selected_as"] == "matches-topic-words" and r["section"] == section
+                and (section not in SPOKEN or len(r["markdown"].split()) <= MAX_SPOKEN_WORDS)]
+        chosen += pool if n is None or n >= len(pool) else rng.sample(pool, n)
+    others = [r for r in rows if r["selected_as"] == "random-other"
+              and len(r["markdown"].split()) <= MAX_OTHER_WORDS]
+    chosen += rng.sample(others, RANDOM_OTHER)
+    return sorted(chosen, key=lambda r: r["path"])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "whitehouse.jsonl.gz"))
+    args = ap.parse_args()
+    rows = [json.loads(line) for line in gzip.open(args.corpus, "rt", encoding="utf-8")]
+    chosen = choose(rows)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    # mtime=0: the same selection gives the same bytes
+    with gzip.GzipFile(OUT, "wb", mtime=0) as f:
+        for r in chosen:
+            f.write((json.dumps({**r, "split": split_of(r["path"])}, ensure_ascii=False) + "\n").encode())
+    print(f"{len(chosen)} documents -> {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
