@@ -68,10 +68,89 @@ def mask_boilerplate(text: str, patterns: list[re.Pattern] | None = None) -> str
     return _EMOJI_RE.sub(" ", text)
 
 
+def _baltic_tables() -> tuple[dict[str, int], re.Pattern]:
+    """char -> byte of Windows-1257 as decoders in the wild apply it: its own table, the
+    Windows-1252 character where 1257 leaves a byte undefined (0x9C reads as "œ"), else the C1
+    control of that byte."""
+    to_byte: dict[str, int] = {}
+    for codec in ("cp1257", "cp1252", "latin-1"):  # 1257's own bytes first: "š" is 0xF0
+        for b in range(0x80, 0x100):
+            try:
+                ch = bytes([b]).decode(codec)
+            except UnicodeDecodeError:
+                continue
+            if codec == "cp1257" or b not in to_byte.values():
+                to_byte.setdefault(ch, b)
+    chars = "".join(re.escape(c) for c in to_byte)
+    return to_byte, re.compile(f"[{chars}]{{2,}}")
+
+
+_BALTIC_TO_BYTE, _BALTIC_RUN = _baltic_tables()
+_UTF8_SEQ = re.compile(rb"[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}")
+
+
+# What such runs stand for in real text: Latin letters, punctuation and symbols, CJK, emoji. Other
+# scripts' two-byte letters would turn real "Ö§"-like pairs into noise.
+_MOJIBAKE_TARGETS = ((0x00A0, 0x024F), (0x2000, 0x2BFF), (0x3000, 0x9FFF), (0xFF00, 0xFFEF),
+                     (0x1F000, 0x1FAFF))
+
+
+def fix_baltic_mojibake(text: str) -> str:
+    """UTF-8 read as Windows-1257 ("ā€œ" for "“", "ā€™" for "’", "šŸ”„" for an emoji), which
+    ftfy does not try. Only runs that re-encode to valid multi-byte UTF-8 are replaced; real
+    Baltic letters ("šį") do not form such sequences, so they stay."""
+    def repair(run: re.Match) -> str:
+        raw = bytes(_BALTIC_TO_BYTE[c] for c in run.group())
+        out, pos = [], 0
+        for seq in _UTF8_SEQ.finditer(raw):
+            char = seq.group().decode("utf-8", errors="strict")
+            if not any(lo <= ord(char) <= hi for lo, hi in _MOJIBAKE_TARGETS):
+                continue  # "Ö§" is a letter and a sign, not Hebrew read wrongly
+            out.append(run.group()[pos:seq.start()])  # one char per byte: indexes agree
+            out.append(char)
+            pos = seq.end()
+        out.append(run.group()[pos:])
+        return "".join(out)
+
+    return _BALTIC_RUN.sub(repair, text)
+
+
+# A line break inside a sentence (text wrapped at 72 columns, a PDF's lines): the line before has
+# no final punctuation and ends on a comma or on a word no heading ends on, or the next line goes
+# on in lower case. Such a break is only whitespace; every other line break starts a sentence.
+_CONTINUING_WORDS = frozenset(
+    "a an the of for to in on at by with from and or but nor that which who its their his her our "
+    "is are was were be been has have had will would shall should can could may as than into "
+    "under over about against between".split())
+_LINE_BREAK = re.compile(r"(\S*)[ \t]*\n[ \t]*(?=(\S+))")
+_LIST_ITEM = re.compile(r"^(?:[-*•▪●]|\d+[.)])$")
+
+
+def _wraps(line: str, last_word: str, next_word: str) -> bool:
+    if not last_word or last_word[-1] in ".!?:;\"”’)]" or _LIST_ITEM.match(next_word):
+        return False
+    return (last_word.endswith(",") or last_word.lower() in _CONTINUING_WORDS
+            or next_word[0].islower()
+            # a long line ending on a lower-case word is no heading ("It also added\n28 ...")
+            or (len(line) >= 40 and last_word[0].islower()))
+
+
+def unwrap_lines(text: str) -> str:
+    """Line breaks that only wrap a sentence become spaces (same length: offsets are kept)."""
+    if "\n" not in text:
+        return text
+
+    def repl(m: re.Match) -> str:
+        line = text[text.rfind("\n", 0, m.start()) + 1:m.start() + len(m.group(1))]
+        return m.group().replace("\n", " ") if _wraps(line, m.group(1), m.group(2)) else m.group()
+
+    return _LINE_BREAK.sub(repl, text)
+
+
 def prepare(text: str) -> Prepared:
-    fixed = ftfy.fix_text(text, normalization=None, uncurl_quotes=False)
+    fixed = fix_baltic_mojibake(ftfy.fix_text(text, normalization=None, uncurl_quotes=False))
     offsets = None if fixed == text else _align(fixed, text)
-    return Prepared(mask_boilerplate(fixed), offsets)
+    return Prepared(mask_boilerplate(unwrap_lines(fixed)), offsets)
 
 
 _IDENTIFIER = None
