@@ -27,6 +27,18 @@ META_DATE_SELECTORS = (
     'meta[name="PubDate"]::attr(content)',          # Chinese government CMSs (MFA, MOFCOM)
     'time[datetime]::attr(datetime)',
 )
+# Inside HTML a line break is only whitespace (government pages often wrap their source at 72
+# columns); only <pre> keeps its lines. trafilatura keeps such breaks in its text, and the
+# tagger reads every line as a paragraph.
+_PRE_BLOCK = re.compile(r"(<pre\b.*?</pre\s*>)", re.I | re.S)
+_LINE_BREAKS = re.compile(r"[ \t]*[\r\n]+[ \t]*")
+
+
+def html_line_breaks_as_spaces(html: str) -> str:
+    parts = _PRE_BLOCK.split(html)
+    return "".join(part if i % 2 else _LINE_BREAKS.sub(" ", part) for i, part in enumerate(parts))
+
+
 URL_DATE = re.compile(r"(?:/|t)(20\d\d)[/-]?(0[1-9]|1[0-2])[/-]?(0[1-9]|[12]\d|3[01])(?:[/_.-]|$)")
 
 
@@ -110,7 +122,7 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
             break
     if not published and known_date:
         published, source = known_date, known_date_source
-    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True, include_comments=False,
                                       include_tables=False, favor_precision=True)
     if not published and doc is not None and doc.date:
         published, source = to_utc_iso(doc.date, tz), "page"

@@ -3,7 +3,9 @@
     python scripts/select_gold_documents.py [--corpus ../shared/corpus/whitehouse.jsonl.gz]
 
 Writes nlp/data/gold/real/documents.jsonl.gz: the chosen documents (public domain, CC0 collection;
-see docs/annotation.md) with their split. The split is a hash of the document's path, so adding
+see docs/annotation.md) with their split, and `text` and `published_at` as the crawler stores
+them (its own extraction run on the page rebuilt from the corpus text: scripts/corpus_pages.py).
+Documents written for the project (synthetic.jsonl) get their `text` the same way. The split is a hash of the document's path, so adding
 documents later never moves one between train, dev and test.
 
 The mix (docs/annotation.md says why): every topic-word fact sheet and presidential action, a
@@ -18,10 +20,17 @@ import gzip
 import hashlib
 import json
 import random
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "nlp" / "data" / "gold" / "real" / "documents.jsonl.gz"
+sys.path.insert(0, str(ROOT))
+from crawler.extract import extract_article  # noqa: E402
+from scripts.corpus_pages import page_html  # noqa: E402
+
+REAL = ROOT / "nlp" / "data" / "gold" / "real"
+OUT = REAL / "documents.jsonl.gz"
+SYNTHETIC = REAL / "synthetic.jsonl"
 SEED = 20261201
 
 # section -> how many topic-word documents to draw (None: all of them)
@@ -53,6 +62,12 @@ def choose(rows: list[dict]) -> list[dict]:
     return sorted(chosen, key=lambda r: r["path"])
 
 
+def as_stored(row: dict) -> dict:
+    """The row with `text` and `published_at` (UTC) as the crawler would store its page."""
+    found = extract_article(page_html(row), row["source_url"], tz="America/New_York")
+    return {**row, "text": found.text, "published_at": found.published_at}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "whitehouse.jsonl.gz"))
@@ -63,8 +78,16 @@ def main() -> None:
     # mtime=0: the same selection gives the same bytes
     with gzip.GzipFile(OUT, "wb", mtime=0) as f:
         for r in chosen:
-            f.write((json.dumps({**r, "split": split_of(r["path"])}, ensure_ascii=False) + "\n").encode())
+            row = as_stored({**r, "split": split_of(r["path"])})
+            f.write((json.dumps(row, ensure_ascii=False) + "\n").encode())
     print(f"{len(chosen)} documents -> {OUT.relative_to(ROOT)}")
+    if SYNTHETIC.exists():
+        rows = [json.loads(line) for line in SYNTHETIC.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+        rows = [as_stored({**r, "split": split_of(r["path"])}) for r in rows]
+        SYNTHETIC.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                             encoding="utf-8")
+        print(f"{len(rows)} documents written for the project -> {SYNTHETIC.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -85,3 +85,20 @@ def test_replay_keeps_the_full_response_when_a_later_crawl_got_304(tmp_path):
         write_response(writer, "https://x.gov/feed.xml", 200, [("Content-Type", "application/rss+xml")], b"<rss/>")
         write_response(writer, "https://x.gov/feed.xml", 304, [], b"")
     assert read_responses(tmp_path / "a.warc.gz")["https://x.gov/feed.xml"][0] == 200
+
+
+def test_line_breaks_inside_a_paragraph_are_whitespace():
+    # government pages often wrap their HTML source at 72 columns; <pre> keeps its lines
+    html = ("<html><head><title>T</title></head><body><article><h1>Export rule</h1>\n"
+            "<p>The Department of Commerce today announced new export\n"
+            "   controls on advanced computing chips destined for\n"
+            "   China, the agency said in a statement.</p>\n"
+            "<p>A second paragraph that is long enough for the extractor to keep it,\n"
+            "wrapped in the source as well.</p>\n"
+            "<pre>line one\nline two</pre></article></body></html>")
+    text = extract_article(html, "https://example.gov/x").text
+    lines = text.splitlines()
+    assert "The Department of Commerce today announced new export controls on advanced " \
+           "computing chips destined for China, the agency said in a statement." in lines
+    assert "A second paragraph that is long enough for the extractor to keep it, wrapped in " \
+           "the source as well." in lines
