@@ -22,6 +22,8 @@ SOURCE_FIELDS = {
     "kind": (str, True),
     "url": (str, True),
     "owner": (str, False),
+    "issuer": (str, False),            # gazetteer id of who issues its documents: the default
+                                       # actor of a document's own act (none for news outlets)
     "country": (str, False),
     "language": (str, False),
     "timezone": (str, False),          # for dates a source gives without one

@@ -302,7 +302,24 @@ def change_state(conn) -> tuple[str, int] | None:
     return (row[0], row[1]) if row else None
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6]
+def _v7(db: sqlite_utils.Database) -> None:
+    # Document-first tagging: an event is a timeline entry that its document reports as new, or
+    # an earlier action it mentions as context (shown on its own date, never as new); dates carry
+    # their precision and the effective date apart; stories get a readable headline; a source
+    # says its time zone (the publisher's day) and who issues its documents (the default actor).
+    db.executescript(
+        """
+        ALTER TABLE events ADD COLUMN role TEXT NOT NULL DEFAULT 'new';
+        ALTER TABLE events ADD COLUMN date_precision TEXT;
+        ALTER TABLE events ADD COLUMN effective_date TEXT;
+        ALTER TABLE stories ADD COLUMN headline TEXT;
+        ALTER TABLE sources ADD COLUMN timezone TEXT;
+        ALTER TABLE sources ADD COLUMN issuer_id TEXT;
+        """
+    )
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -400,8 +417,10 @@ def migrate(db: sqlite_utils.Database, path: Path) -> None:
 # --- writes shared by several stages ---------------------------------------------------------
 
 def upsert_source(db: sqlite_utils.Database, source: dict) -> None:
-    keys = ("id", "name", "owner", "country", "kind", "language", "url")
-    db["sources"].upsert({k: source.get(k) for k in keys}, pk="id")
+    keys = ("id", "name", "owner", "country", "kind", "language", "url", "timezone")
+    row = {k: source.get(k) for k in keys}
+    row["issuer_id"] = source.get("issuer_id", source.get("issuer"))  # sources.toml: `issuer`
+    db["sources"].upsert(row, pk="id")
 
 
 def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:

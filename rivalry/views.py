@@ -11,7 +11,9 @@ VIEWS = {
     "story_timeline": """
 SELECT s.last_date AS date, s.first_date, s.action, s.actor_id, actor.name AS actor,
        actor.country AS actor_country, s.target_id, target.name AS target,
-       target.country AS target_country, s.object_id, object.name AS object, s.title, s.summary,
+       target.country AS target_country, s.object_id, object.name AS object, s.headline,
+       (SELECT date_precision FROM events WHERE id = s.primary_event_id) AS date_precision,
+       s.title, s.summary,
        s.event_count AS events, s.document_count AS sources,
        (SELECT group_concat(source_id, ' ') FROM (
             SELECT DISTINCT d.source_id FROM events e JOIN documents d ON d.id = e.document_id
@@ -24,7 +26,7 @@ LEFT JOIN entities object ON object.id = s.object_id
 LEFT JOIN documents primary_doc ON primary_doc.id = s.primary_document_id""",
     # One row per event, with names instead of ids and the primary source.
     "timeline": """
-SELECT e.event_date AS date, e.action, e.actor_id, actor.name AS actor, actor.country AS actor_country,
+SELECT e.event_date AS date, e.date_precision, e.role, e.action, e.actor_id, actor.name AS actor, actor.country AS actor_country,
        e.target_id, target.name AS target, target.country AS target_country,
        e.object_id, object.name AS object, e.modality, e.status, e.evidence,
        d.title AS document_title, d.url AS document_url, d.source_id, d.published_at,
