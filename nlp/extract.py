@@ -1,6 +1,12 @@
 """From a parsed Doc to rows: mentions, entities found by the model, and events.
 
-Pure functions of (Doc, gazetteer, taxonomy, publication date): no database here, so the same
+Two steps: each sentence with an action trigger gives a **candidate** (action, actor, target,
+object, date, modality read from that sentence's parse: the sentence-level reading, measured by
+the sentence gold); then the document's **entries** are chosen from the candidates by
+`nlp/entries.py` (what the document reports as new, what it mentions as context, nothing for
+questions, hypotheticals and noise). Without an entry builder the candidates are the events.
+
+Pure functions of (Doc, gazetteer, taxonomy, document info): no database here, so the same
 code runs in the main process or in a worker, and tests can call it on one sentence.
 """
 
@@ -41,6 +47,11 @@ PRONOUNS = {"it", "they", "we", "he", "she", "its", "their", "our", "this", "whi
 _EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
+def public(ev: dict) -> dict:
+    """An event without the reader's private keys (`_sent`, `_actor_how`): what a row holds."""
+    return {k: v for k, v in ev.items() if not k.startswith("_")}
+
+
 def slugify(text: str) -> str:
     s = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-")
@@ -66,10 +77,16 @@ class Result:
     mentions: list[dict] = field(default_factory=list)
     new_entities: dict[str, dict] = field(default_factory=dict)
     events: list[dict] = field(default_factory=list)
+    candidates: list[dict] = field(default_factory=list)  # sentence-level readings
 
 
 class Extractor:
-    def __init__(self, nlp, entities: list[Entity], taxonomy: Taxonomy, pipeline_version: str):
+    def __init__(self, nlp, entities: list[Entity], taxonomy: Taxonomy, pipeline_version: str,
+                 builder=None):
+        """`builder`: an nlp.entries.EntryBuilder that picks the document's entries from the
+        sentence candidates; None keeps every candidate as an event (the sentence reading)."""
+        self.nlp = nlp
+        self.builder = builder
         self.entities = {e.id: e for e in entities}
         self.aliases = alias_index(entities)
         self.taxonomy = taxonomy
@@ -122,15 +139,17 @@ class Extractor:
 
     # --- events -----------------------------------------------------------------------------
 
-    def extract(self, doc: Doc, *, document_id: str, published_at: str | None,
-                offset=lambda i: i) -> Result:
-        """All rows for one document. `offset` maps an index in doc.text to documents.text."""
+    def extract(self, doc: Doc, *, document_id: str, published_at: str | None = None,
+                offset=lambda i: i, info=None) -> Result:
+        """All rows for one document. `offset` maps an index in doc.text to documents.text;
+        `info` (nlp.document.DocumentInfo) gives the title, publisher's time zone and issuer."""
+        from .document import DocumentInfo
+
+        info = info or DocumentInfo(document_id, published_at=published_at)
         result = Result()
         linked = self.link_entities(doc)
-        by_token: dict[int, Linked] = {}
+        by_token = self._index(linked)
         for lk in linked:
-            for t in lk.span:
-                by_token[t.i] = lk
             sent = lk.span.sent
             result.mentions.append({
                 "document_id": document_id, "entity_id": lk.entity_id,
@@ -141,14 +160,44 @@ class Extractor:
                 result.new_entities[lk.entity_id] = {
                     "id": lk.entity_id, "name": lk.surface, "type": lk.type, "country": None,
                     "aliases": "[]", "origin": "model"}
-        base = dates.base_datetime(published_at)
+        local = info.local_published()  # the publisher's day: "today" is that day
+        result.candidates = self._candidates(doc, by_token, local, document_id, offset)
+        if self.builder is None:
+            result.events = [public(ev) for ev in result.candidates]
+        else:
+            title = None
+            if info.title:
+                title_doc = self.nlp(info.title)
+                title_by_token = self._index(self.link_entities(title_doc))
+                title = (title_doc, title_by_token,
+                         self._candidates(title_doc, title_by_token, local, document_id,
+                                          lambda i: 0, title=True))
+            result.events = self.builder.build(doc, by_token, result.candidates, info, title,
+                                               self.pipeline_version)
+        doc.user_data.pop(_ENTS_KEY, None)  # Span objects: not for the Doc's serialisation
+        for ev in result.candidates:
+            ev.pop("_sent", None)
+        return result
+
+    @staticmethod
+    def _index(linked: list[Linked]) -> dict[int, Linked]:
+        by_token: dict[int, Linked] = {}
+        for lk in linked:
+            for t in lk.span:
+                by_token[t.i] = lk
+        return by_token
+
+    def _candidates(self, doc: Doc, by_token, base, document_id, offset,
+                    title: bool = False) -> list[dict]:
+        """One event per action per sentence, read from the sentence's parse."""
+        out: list[dict] = []
         triggers_by_sent: dict[int, list[Span]] = {}
         for span in doc.spans[ACTIONS_KEY]:
             triggers_by_sent.setdefault(span.sent.start, []).append(span)
         prev_actor: str | None = None
         for sent in doc.sents:
             triggers = triggers_by_sent.get(sent.start)
-            if not triggers or _looks_like_heading(sent):
+            if not triggers or (_looks_like_heading(sent) and not title):
                 continue
             triggers = self._drop_topics(triggers, by_token)
             present = {t.label_ for t in triggers}
@@ -163,11 +212,11 @@ class Extractor:
                 seen.add(action)
                 ev = self._event(doc, sent, trig, by_token, base, prev_actor)
                 ev.update(self._row_ids(document_id, sent, action, offset))
-                result.events.append(ev)
+                ev["_sent"] = sent  # for the entry builder; dropped before rows are written
+                out.append(ev)
                 if ev["actor_id"]:
                     prev_actor = ev["actor_id"]
-        doc.user_data.pop(_ENTS_KEY, None)  # Span objects: not for the Doc's serialisation
-        return result
+        return out
 
     def _drop_topics(self, triggers: list[Span], by_token) -> list[Span]:
         """Drop triggers that name a topic, not an event: words inside a law's name ("Export
@@ -221,9 +270,11 @@ class Extractor:
             + {"parse": 0.15, "near": 0.05, None: 0.0}[target_how] \
             + (0.1 if any(t.pos_ == "VERB" for t in trig) else 0.0)
         return {"actor_id": actor, "target_id": target, "object_id": obj,
-                "event_date": event_date, "date_source": date_source, "modality": modality,
-                "status": status, "magnitude": _magnitude(action, sent, trig, pred),
-                "trigger": trig.text, "confidence": round(min(confidence, 0.95), 2)}
+                "event_date": event_date, "date_source": date_source, "date_precision": precision,
+                "modality": modality, "status": status,
+                "magnitude": _magnitude(action, sent, trig, pred),
+                "trigger": trig.text, "confidence": round(min(confidence, 0.95), 2),
+                "role": "new", "_actor_how": actor_how, "_target_how": target_how}
 
     # --- roles ------------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from .clean import BOILERPLATE_PATH, non_english_reason, prepare
 from .gazetteer import GAZETTEER_PATH, load_gazetteer
 
 # Bump when a change in the code changes what the tagger writes for the same input.
-CODE_VERSION = "6"
+CODE_VERSION = "7"
 
 
 def _model_tag() -> str:
@@ -40,16 +40,32 @@ def _model_tag() -> str:
 def _data_hash(*paths: Path) -> str:
     h = hashlib.sha1()
     for p in paths:
-        h.update(p.name.encode())
-        h.update(p.read_bytes() if p.exists() else b"<missing>")
+        files = sorted(f for f in p.rglob("*") if f.is_file()) if p.is_dir() else [p]
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes() if f.exists() else b"<missing>")
+        if not files:
+            h.update(b"<missing>")
     return h.hexdigest()[:10]
 
 
 def pipeline_version(gazetteer_path: Path = GAZETTEER_PATH,
                      actions_path: Path = ACTIONS_PATH) -> str:
-    """model name+version, a hash of the data files, and CODE_VERSION."""
-    data = _data_hash(Path(gazetteer_path), Path(actions_path), BOILERPLATE_PATH)
+    """model name+version, a hash of the data files and the trained entry model, CODE_VERSION."""
+    from .entries import MODEL_DIR
+
+    data = _data_hash(Path(gazetteer_path), Path(actions_path), BOILERPLATE_PATH, MODEL_DIR)
     return f"{_model_tag()}+data.{data}+code.{CODE_VERSION}"
+
+
+def make_extractor(nlp, gazetteer_path: Path, actions_path: Path, version: str):
+    """The document-first extractor: sentence candidates, then the trained entry builder."""
+    from .entries import EntryBuilder, EntryModel
+    from .extract import Extractor
+
+    entities = load_gazetteer(gazetteer_path)
+    builder = EntryBuilder({e.id: e for e in entities}, EntryModel.load())
+    return Extractor(nlp, entities, load_taxonomy(actions_path), version, builder=builder)
 
 
 PIPELINE_VERSION = pipeline_version()
@@ -72,8 +88,10 @@ def _pending(db, retag: bool, version: str, page: int = 200) -> Iterator[dict]:
     cond = "" if retag else \
         "AND (t.document_id IS NULL OR t.pipeline_version != :version)"
     sql = f"""
-        SELECT d.id, d.text, d.published_at, d.status, d.language
+        SELECT d.id, d.text, d.published_at, d.status, d.language, d.title, d.url,
+               s.timezone, s.issuer_id
         FROM documents d LEFT JOIN taggings t ON t.document_id = d.id
+        LEFT JOIN sources s ON s.id = d.source_id
         WHERE d.id > :last {cond}
         ORDER BY d.id LIMIT :page"""
     while True:
@@ -82,8 +100,17 @@ def _pending(db, retag: bool, version: str, page: int = 200) -> Iterator[dict]:
             return
         for r in rows:
             yield {"id": r[0], "text": r[1], "published_at": r[2], "status": r[3],
-                   "language": r[4]}
+                   "language": r[4], "title": r[5], "url": r[6], "timezone": r[7],
+                   "issuer_id": r[8]}
         last = rows[-1][0]
+
+
+def _info(doc: dict):
+    from .document import DocumentInfo
+
+    return DocumentInfo(doc["id"], title=doc.get("title"), published_at=doc.get("published_at"),
+                        timezone=doc.get("timezone"), issuer_id=doc.get("issuer_id"),
+                        url=doc.get("url"))
 
 
 def _skip_reason(doc: dict) -> str | None:
@@ -128,12 +155,11 @@ def _worker_init(gaz_path: str, act_path: str, version: str) -> None:
     """Load the pipeline once per worker process (inherited as is when the process forks)."""
     if _WORKER.get("key") == (gaz_path, act_path, version):
         return
-    from .extract import Extractor
     from .pipeline import load_nlp
 
     nlp = load_nlp(gaz_path, act_path)
-    _WORKER.update(key=(gaz_path, act_path, version), nlp=nlp, extractor=Extractor(
-        nlp, load_gazetteer(gaz_path), load_taxonomy(act_path), version))
+    _WORKER.update(key=(gaz_path, act_path, version), nlp=nlp,
+                   extractor=make_extractor(nlp, Path(gaz_path), Path(act_path), version))
 
 
 def _work(docs: list[dict], batch_size: int) -> list[tuple[str, str | None, object]]:
@@ -149,8 +175,7 @@ def _work(docs: list[dict], batch_size: int) -> list[tuple[str, str | None, obje
             todo.append((i, doc, prepare(doc["text"])))
     texts = ((p.text, (i, doc, p)) for i, doc, p in todo)
     for parsed, (i, doc, prepared) in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
-        result = extractor.extract(parsed, document_id=doc["id"],
-                                   published_at=doc["published_at"],
+        result = extractor.extract(parsed, document_id=doc["id"], info=_info(doc),
                                    offset=prepared.to_original)
         out[i] = (doc["id"], None, result)
     return out
@@ -170,7 +195,6 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
     this process only (one SQLite writer). `stories`: recluster stories and responses when
     anything was (re)tagged.
     """
-    from .extract import Extractor
     from .pipeline import load_nlp
 
     gaz_path = Path(gazetteer_path or GAZETTEER_PATH)
@@ -201,7 +225,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
         _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, nlp, record)
     else:
         nlp = nlp or load_nlp(gaz_path, act_path)
-        extractor = Extractor(nlp, entities, load_taxonomy(act_path), version)
+        extractor = make_extractor(nlp, gaz_path, act_path, version)
 
         def texts() -> Iterator[tuple[str, dict]]:
             for doc in _pending(db, retag, version):
@@ -215,8 +239,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
 
         for parsed, (doc, prepared) in nlp.pipe(texts(), as_tuples=True,
                                                 batch_size=batch_size):
-            record(doc["id"], extractor.extract(parsed, document_id=doc["id"],
-                                                published_at=doc["published_at"],
+            record(doc["id"], extractor.extract(parsed, document_id=doc["id"], info=_info(doc),
                                                 offset=prepared.to_original))
     if stories and (counts["tagged"] or counts["skipped"] or _stories_missing(db)):
         from .stories import cluster_stories
@@ -239,10 +262,8 @@ def _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, n
     from itertools import islice
 
     if nlp is not None:  # a forked worker inherits the loaded pipeline instead of loading it
-        from .extract import Extractor
         _WORKER.update(key=(str(gaz_path), str(act_path), version), nlp=nlp,
-                       extractor=Extractor(nlp, load_gazetteer(gaz_path),
-                                           load_taxonomy(act_path), version))
+                       extractor=make_extractor(nlp, gaz_path, act_path, version))
     import threading
 
     # Forking a process that runs other threads (a crawl's reactor in `rivalry nightly`) can
