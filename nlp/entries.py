@@ -39,7 +39,13 @@ PARTY_TYPES = {"country", "agency", "company", "ai_lab", "official", "organizati
 HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may|consider(?:s|ing)?|options?|if|should|"
                           r"possible|potential(?:ly)?|whether|hope|urge[sd]?|call(?:s|ed)? on)\b",
                           re.I)
-MAX_SENTENCES = 3  # sentences of a group the classifier reads
+# Measures and statements that are aimed at someone: in a document about China, at China.
+AIMED = {"export_control", "entity_listing", "license_action", "rescission",
+         "investment_restriction", "tariff", "sanction", "investigation", "accusation",
+         "access_restriction", "compute_control", "distillation_accusation"}
+# A statement in the first person plural or of "the Parties": a joint act of several governments.
+JOINT = re.compile(r"^\W*(?:we|our|the parties|the leaders|both|the two)\b", re.I)
+MAX_CANDIDATES = 12  # body sentences of a group the classifier reads (the lead comes first)
 
 
 def _stated(ev: dict) -> date | None:
@@ -60,42 +66,44 @@ class Group:
         self.china_doc = china_doc
         self.china_in = china_in    # candidate -> whether its sentence names a Chinese party
         self.structure = structure
+        self.china_focus = False    # China is what the document is about (set by the builder)
 
     def is_old(self, ev: dict) -> bool:
         day, stated = self.info.publisher_day(), _stated(ev)
         return bool(day and stated and stated < day - timedelta(days=NEW_WINDOW_DAYS))
 
-    def features(self) -> str:
-        """The text the entry classifier reads: flags (plain and joined with the action, so a
-        linear model can weigh them per action) and the title and first sentences."""
-        a = self.action
-        places = [p for _, p in self.body]
-        flags = {
-            "title": bool(self.title),
-            "lead": any(p.lead for p in places),
+    def flags(self, ev: dict, place) -> dict[str, bool]:
+        """What the classifier knows of one candidate besides its words."""
+        return {
+            "title": place is None,
+            "lead": bool(place and place.lead),
+            "question": bool(place and place.question),
             "transcript": bool(self.structure and self.structure.transcript),
-            "only_questions": bool(places) and all(p.question for p in places),
             "china_doc": self.china_doc,
-            "china_sent": any(self.china_in(ev) for ev, _ in self.body) or any(
-                self.china_in(ev) for ev in self.title),
-            "all_old": bool(self.body) and all(self.is_old(ev) for ev, _ in self.body),
-            "hypothetical": bool(self.body) and all(
-                HYPOTHETICAL.search(ev["evidence"]) for ev, _ in self.body),
+            "china_sent": self.china_in(ev),
+            "old": self.is_old(ev),
+            "hypothetical": bool(HYPOTHETICAL.search(ev["evidence"])),
             "issuer": bool(self.info.issuer_id),
+            "in_title": bool(self.title),      # the title names an act of this kind too
             "many": len(self.body) >= 3,
-            "future": any(ev.get("modality") == "future" for ev, _ in self.body),
+            "future": ev.get("modality") == "future",
+            "actor_parsed": ev.get("_actor_how") == "parse",
         }
-        words = [f"act_{a}"]
-        for name, on in flags.items():
-            state = name if on else f"no_{name}"
-            words += [f"f_{state}", f"{a}_{state}"]
-        text = " ".join(words)
-        if self.info.title:
-            text += " | title: " + self.info.title
-        for ev, place in self.body[:MAX_SENTENCES]:
-            where = "q" if place.question else "lead" if place.lead else "body"
-            text += f" | {where}: " + ev["evidence"]
-        return text
+
+    def instances(self) -> list[tuple[dict, object, str]]:
+        """(candidate, place, text) for the title's candidates and the first MAX_CANDIDATES of
+        the body: the text the classifier reads — flags, plain and joined with the action (so a
+        linear model weighs them per action), the sentence, and the title's words marked t_."""
+        a = self.action
+        title_words = " ".join(f"t_{w}" for w in re.findall(r"\w+", (self.info.title or "").lower()))
+        out = []
+        for ev, place in [(ev, None) for ev in self.title] + self.body[:MAX_CANDIDATES]:
+            words = [f"act_{a}"]
+            for name, on in self.flags(ev, place).items():
+                state = name if on else f"no_{name}"
+                words += [f"f_{state}", f"{a}_{state}"]
+            out.append((ev, place, " ".join(words) + " | " + title_words + " | " + ev["evidence"]))
+        return out
 
 
 class EntryModel:
@@ -125,6 +133,8 @@ class EntryBuilder:
         self.entities = entities    # gazetteer id -> Entity (type, country)
         self.model = model
         self.recorder = recorder    # the trainer collects (document, action, features) here
+        self.country_entity = {(e.country or "").upper(): e.id for e in entities.values()
+                               if e.type == "country" and e.country}
 
     # --- who is who -------------------------------------------------------------------------
 
@@ -176,55 +186,87 @@ class EntryBuilder:
         title_by_action: dict[str, list] = {}
         for ev in title_cands:
             title_by_action.setdefault(ev["action"], []).append(ev)
-        return [Group(a, by_action.get(a, []), title_by_action.get(a, []), info, china_doc,
-                      china_in, structure)
-                for a in sorted(set(by_action) | set(title_by_action))]
+        groups = [Group(a, by_action.get(a, []), title_by_action.get(a, []), info, china_doc,
+                        china_in, structure)
+                  for a in sorted(set(by_action) | set(title_by_action))]
+        focus = title_china or self._foreign_focus(by_token, info) == CHINA
+        for g in groups:
+            g.china_focus = focus
+        return groups
 
-    def accept(self, groups: list[Group]) -> list[bool]:
+    def _foreign_focus(self, by_token, info: DocumentInfo) -> str | None:
+        """The foreign country a document names most (at least twice): a Chinese party counts
+        for China, a country of the issuer's own side for nothing."""
+        own = self._country(info.issuer_id)
+        counts: dict[str, int] = {}
+        for lk in {id(lk): lk for lk in by_token.values()}.values():
+            country = CHINA if self.chinese(lk.entity_id) else \
+                lk.entity_id if self._type(lk.entity_id) == "country" else None
+            if country and self._country(country) != own:
+                counts[country] = counts.get(country, 0) + 1
+        top = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
+        return top[0] if top[1] >= 2 else None
+
+    def accept(self, groups: list[Group]) -> list[tuple[dict, object] | None]:
+        """Per group, the candidate that states the act as new (None: no entry): the one the
+        classifier is surest of, when it is sure enough."""
+        instances = [g.instances() for g in groups]
         if self.model is not None:
-            probs = self.model.probabilities([g.features() for g in groups])
-            return [p >= self.model.threshold for p in probs]
+            flat = [text for inst in instances for _, _, text in inst]
+            probs = iter(self.model.probabilities(flat))
+            out = []
+            for inst in instances:
+                scored = [(next(probs), ev, place) for ev, place, _ in inst]
+                best = max(scored, key=lambda s: s[0], default=None)
+                out.append((best[1], best[2]) if best and best[0] >= self.model.threshold
+                           else None)
+            return out
         # No trained model: an act named in the title or lead, not in a question, not old.
-        return [bool(g.title) or any(p.lead and not p.question and not g.is_old(ev)
-                                     for ev, p in g.body) for g in groups]
+        out = []
+        for g, inst in zip(groups, instances):
+            ok = [(ev, place) for ev, place, _ in inst if not g.is_old(ev)
+                  and (place is None or (place.lead and not place.question))]
+            out.append(ok[0] if ok else None)
+        return out
 
     def build(self, doc, by_token, candidates, info: DocumentInfo, title, version) -> list[dict]:
         from .extract import public, stable_id
 
         groups = self.groups(doc, by_token, candidates, info, title)
         if self.recorder is not None:
-            self.recorder.extend((info.id, g.action, g.features()) for g in groups)
+            self.recorder.extend((info.id, g.action, ev["evidence"], text)
+                                 for g in groups for ev, _, text in g.instances())
         entries: list[dict] = []
-        for group, ok in zip(groups, self.accept(groups)):
-            if ok:
-                entries.append(self._new_entry(group, info, version, stable_id))
+        for group, chosen in zip(groups, self.accept(groups)):
+            entry = self._new_entry(group, chosen, info, version, stable_id) if chosen else None
+            if entry is not None:
+                entries.append(entry)
         entries += self._context(groups, info)
         return [public(e) for e in entries]
 
-    def _evidence(self, group: Group) -> dict:
-        """The sentence that states the act: outside questions, not old, in the lead first."""
-        fresh = [(ev, p) for ev, p in group.body if not group.is_old(ev)]
-        ranked = sorted(fresh or group.body, key=lambda c: (c[1].question, not c[1].lead,
-                                                            c[0]["evidence_start"]))
-        if ranked and (not group.title or ranked[0][1].lead or not ranked[0][1].question):
-            return ranked[0][0]
-        return group.title[0]
-
-    def _new_entry(self, group: Group, info: DocumentInfo, version, stable_id) -> dict:
-        ev = dict(self._evidence(group))
-        if ev.get("_sent") is not None and ev["_sent"].doc is not group.structure.doc:
+    def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id) -> dict:
+        ev, place = dict(chosen[0]), chosen[1]
+        if place is None:
             # read from the title: the title is the evidence (it is not in documents.text)
             ev.update(evidence=info.title or ev["evidence"], evidence_start=0, evidence_end=0)
         actor = ev["actor_id"] if ev.get("_actor_how") == "parse" and \
             self.is_party(ev["actor_id"]) else None
         if actor is None:
             actor = info.issuer_id or (ev["actor_id"] if self.is_party(ev["actor_id"]) else None)
+            if actor == info.issuer_id and (JOINT.match(ev["evidence"])
+                                            or "joint" in (info.title or "").lower()):
+                # "We reiterated ...", a joint statement: the issuer's country with its partners
+                actor = self.country_entity.get(self._country(actor) or "", actor)
         target = ev["target_id"] if ev.get("_target_how") in ("parse", "near") and \
             self.is_party(ev["target_id"]) else None
         if target is not None and (self.side(target) == self.side(actor) or target == actor):
             target = None  # a side does not act on itself
-        if target is None and group.china_in(ev) and not self.chinese(actor):
+        if target is None and not self.chinese(actor) and (
+                group.china_in(ev) or (group.action in AIMED and group.china_focus)):
             target = CHINA
+        if target is not None and self._type(target) == "country" and not self.chinese(target) \
+                and not self.chinese(actor) and not group.china_in(ev):
+            return None  # aimed at another country, no Chinese party: out of scope
         day = info.publisher_day()
         stated = _stated(ev)
         effective = None

@@ -179,6 +179,9 @@ def phrase_patterns(entities: list[Entity], tokenizer) -> tuple[list[dict], list
                     variants, attr = [w.lower()], "lower"
             else:
                 variants, attr = [" ".join(words).lower()], "lower"
+            # real pages curl their apostrophes: "People’s Republic of China" must not leave
+            # only "Republic of China" (Taiwan) to match
+            variants += [v.replace("'", "’") for v in variants if "'" in v]
             for v in variants:
                 key = (ent.id, attr, v)
                 if key in seen:

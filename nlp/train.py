@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import time
 from pathlib import Path
@@ -49,17 +50,35 @@ def collect(split: str, *, nlp=None, written_for_project: bool = True) -> list[d
     from .document import DocumentInfo
 
     texts = ((prepare(r["text"] or "").text, r) for r in rows)
-    for doc, row in nlp.pipe(texts, as_tuples=True, batch_size=16):
+    # two processes parse (the machine has two cores); the groups are read here
+    for doc, row in nlp.pipe(texts, as_tuples=True, batch_size=8, n_process=2):
         source = source_of(row)
         info = DocumentInfo(row["path"], title=row["title"], published_at=row["published_at"],
                             timezone=source["timezone"], issuer_id=source["issuer"],
                             url=row["source_url"])
         recorded.clear()
         extractor.extract(doc, document_id=row["path"], info=info)
-        gold = {e["action"] for e in row["gold"]["new"]}
-        out += [{"path": row["path"], "action": action, "text": text, "label": action in gold}
-                for _, action, text in recorded]
+        gold = row["gold"]["new"]
+        for _, action, evidence, text in recorded:
+            positive = any(g["action"] == action for g in gold)
+            # which sentence states the act: the annotated evidence, or the title; the other
+            # sentences of a positive group may restate it or not, so they teach nothing
+            states = evidence == row["title"] or any(
+                g["action"] == action and same_passage(g.get("evidence") or "", evidence)
+                for g in gold)
+            out.append({"path": row["path"], "action": action, "text": text,
+                        "group_label": positive,
+                        "label": (1 if states else None) if positive else 0})
     return out
+
+
+def same_passage(a: str, b: str) -> bool:
+    """Whether two passages share most of their words (an annotated quote and a sentence read
+    from the crawler's text differ in markup and white space)."""
+    wa, wb = set(re.findall(r"\w+", a.lower())), set(re.findall(r"\w+", b.lower()))
+    if min(len(wa), len(wb)) < 4:
+        return False
+    return len(wa & wb) / min(len(wa), len(wb)) >= 0.6
 
 
 def _train(groups: list[dict]):
@@ -72,7 +91,7 @@ def _train(groups: list[dict]):
     textcat = nlp.add_pipe("textcat_multilabel", config={"model": TEXTCAT})
     textcat.add_label("new")
     examples = [Example.from_dict(nlp.make_doc(g["text"]), {"cats": {"new": float(g["label"])}})
-                for g in groups]
+                for g in groups if g["label"] is not None]
     nlp.initialize(lambda: examples)
     rng = random.Random(SEED)
     for _ in range(EPOCHS):
@@ -94,22 +113,35 @@ def _best_threshold(probs: list[float], labels: list[bool]) -> tuple[float, floa
     return best
 
 
-def train(out: Path = MODEL_DIR, *, nlp=None, log=print) -> dict:
+def train(out: Path = MODEL_DIR, *, nlp=None, log=print, cache: Path | None = None) -> dict:
+    """`cache`: a JSON file of the collected groups, read instead of parsing the documents again
+    when it exists (for trying classifier settings; the groups depend on the whole pipeline)."""
     started = time.perf_counter()
     from .pipeline import load_nlp
 
-    nlp = nlp or load_nlp()
-    train_groups = collect("train", nlp=nlp)
-    dev_groups = collect("dev", nlp=nlp)
-    log(f"groups: train {len(train_groups)} ({sum(g['label'] for g in train_groups)} new), "
-        f"dev {len(dev_groups)} ({sum(g['label'] for g in dev_groups)} new)")
+    if cache and Path(cache).exists():
+        train_groups, dev_groups = json.loads(Path(cache).read_text(encoding="utf-8"))
+    else:
+        nlp = nlp or load_nlp()
+        train_groups = collect("train", nlp=nlp)
+        dev_groups = collect("dev", nlp=nlp)
+        if cache:
+            Path(cache).write_text(json.dumps([train_groups, dev_groups]), encoding="utf-8")
+    log(f"candidates: train {len(train_groups)} ({sum(g['label'] == 1 for g in train_groups)} "
+        f"state a new act), dev {len(dev_groups)}")
     model = _train(train_groups)
-    probs = [d.cats["new"] for d in model.pipe(g["text"] for g in dev_groups)]
-    threshold, dev_f1 = _best_threshold(probs, [g["label"] for g in dev_groups])
+    # the threshold on a group's best candidate, as the entry builder applies it
+    best: dict[tuple[str, str], list] = {}
+    for g, d in zip(dev_groups, model.pipe(g["text"] for g in dev_groups)):
+        key = (g["path"], g["action"])
+        best[key] = [max(best.get(key, [0.0])[0], d.cats["new"]), g["group_label"]]
+    threshold, dev_f1 = _best_threshold([p for p, _ in best.values()],
+                                        [y for _, y in best.values()])
     seconds = time.perf_counter() - started
     meta = {"threshold": threshold, "dev_group_f1": round(dev_f1, 3), "seed": SEED,
             "epochs": EPOCHS, "train_groups": len(train_groups), "dev_groups": len(dev_groups),
             "train_seconds": round(seconds, 1)}
+    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.to_disk(tmp)
@@ -124,5 +156,7 @@ def train(out: Path = MODEL_DIR, *, nlp=None, log=print) -> dict:
     return meta
 
 
-if __name__ == "__main__":
-    train()
+if __name__ == "__main__":  # python -m nlp.train [--cache FILE]
+    import sys
+
+    train(cache=Path(sys.argv[sys.argv.index("--cache") + 1]) if "--cache" in sys.argv else None)
