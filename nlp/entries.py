@@ -48,6 +48,16 @@ JOINT = re.compile(r"^\W*(?:we|our|the parties|the leaders|both|the two)\b", re.
 MAX_CANDIDATES = 12  # body sentences of a group the classifier reads (the lead comes first)
 
 
+def url_folders(url: str | None) -> list[str]:
+    """The words of a URL's folders that name a kind of document, not a date or a slug."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return []
+    folders = urlsplit(url).path.strip("/").split("/")[:-1]
+    return [f for f in folders if f and not f.isdigit() and len(f) <= 30]
+
+
 def _stated(ev: dict) -> date | None:
     if ev.get("date_source") != "stated" or not ev.get("event_date"):
         return None
@@ -88,6 +98,7 @@ class Group:
             "many": len(self.body) >= 3,
             "future": ev.get("modality") == "future",
             "actor_parsed": ev.get("_actor_how") == "parse",
+            "china_focus": self.china_focus,
         }
 
     def instances(self) -> list[tuple[dict, object, str]]:
@@ -96,13 +107,16 @@ class Group:
         linear model weighs them per action), the sentence, and the title's words marked t_."""
         a = self.action
         title_words = " ".join(f"t_{w}" for w in re.findall(r"\w+", (self.info.title or "").lower()))
+        # the URL's folders say what kind of document it is (presidential-actions, press-briefings)
+        kind_words = " ".join(f"u_{w}" for w in url_folders(self.info.url))
         out = []
         for ev, place in [(ev, None) for ev in self.title] + self.body[:MAX_CANDIDATES]:
             words = [f"act_{a}"]
             for name, on in self.flags(ev, place).items():
                 state = name if on else f"no_{name}"
                 words += [f"f_{state}", f"{a}_{state}"]
-            out.append((ev, place, " ".join(words) + " | " + title_words + " | " + ev["evidence"]))
+            out.append((ev, place, " ".join(words) + " | " + kind_words + " | " + title_words
+                        + " | " + ev["evidence"]))
         return out
 
 

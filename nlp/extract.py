@@ -156,10 +156,7 @@ class Extractor:
                 "start": offset(lk.start_char), "end": offset(lk.end_char),
                 "surface": lk.surface, "sentence": sent.text.strip(),
             })
-            if lk.entity_id not in self.entities and lk.entity_id not in result.new_entities:
-                result.new_entities[lk.entity_id] = {
-                    "id": lk.entity_id, "name": lk.surface, "type": lk.type, "country": None,
-                    "aliases": "[]", "origin": "model"}
+            self._note_new_entity(lk, result)
         local = info.local_published()  # the publisher's day: "today" is that day
         result.candidates = self._candidates(doc, by_token, local, document_id, offset)
         if self.builder is None:
@@ -168,7 +165,10 @@ class Extractor:
             title = None
             if info.title:
                 title_doc = self.nlp(info.title)
-                title_by_token = self._index(self.link_entities(title_doc))
+                title_linked = self.link_entities(title_doc)
+                for lk in title_linked:  # an entry read from the title may name them
+                    self._note_new_entity(lk, result)
+                title_by_token = self._index(title_linked)
                 title = (title_doc, title_by_token,
                          self._candidates(title_doc, title_by_token, local, document_id,
                                           lambda i: 0, title=True))
@@ -178,6 +178,12 @@ class Extractor:
         for ev in result.candidates:
             ev.pop("_sent", None)
         return result
+
+    def _note_new_entity(self, lk: Linked, result: Result) -> None:
+        if lk.entity_id not in self.entities and lk.entity_id not in result.new_entities:
+            result.new_entities[lk.entity_id] = {
+                "id": lk.entity_id, "name": lk.surface, "type": lk.type, "country": None,
+                "aliases": "[]", "origin": "model"}
 
     @staticmethod
     def _index(linked: list[Linked]) -> dict[int, Linked]:

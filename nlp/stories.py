@@ -39,6 +39,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from .headlines import headline
+
 WINDOW_DAYS = 10        # a report joins a story whose dates are this close
 MAX_SPAN_DAYS = 45      # a window story never grows longer than this
 RESPONSE_DAYS = 30      # an inferred response follows what it answers within this many days
@@ -220,6 +222,7 @@ _EVENTS_SQL = """
            d.title, s.country, s.kind, s.owner, e.trigger
     FROM events e JOIN documents d ON d.id = e.document_id
     LEFT JOIN sources s ON s.id = d.source_id
+    WHERE e.role = 'new'  -- background a document mentions is no report of a story
     ORDER BY e.event_date IS NULL, e.event_date, e.id"""
 
 _NEWS_OWNER_RE = re.compile(r"news|agency|times|post|journal|reuters|press|media|daily|tribune|"
@@ -403,7 +406,7 @@ def story_row(c: Cluster, version: str | None) -> dict:
         "object_id": _majority([e.object_id for e in main], prefer=primary.object_id),
         "first_date": c.first.isoformat() if c.first else None,
         "last_date": c.last.isoformat() if c.last else None,
-        "title": primary.title, "summary": None,  # filled from the primary event's evidence
+        "title": primary.title, "summary": None, "headline": None,  # from the primary evidence
         "primary_document_id": primary.document_id, "primary_event_id": primary.id,
         "event_count": len(c.events), "document_count": len({e.document_id for e in c.events}),
         "pipeline_version": version,
@@ -565,9 +568,10 @@ def cluster_stories(db, *, version: str | None = None) -> dict:
                                   f"({','.join('?' * len(chunk))})", chunk).fetchall())
     for r in rows.values():
         r["summary"] = summary.get(r["primary_event_id"])
+        r["headline"] = headline(r["title"], r["summary"])
 
     cols = ["id", "key", "key_kind", "action", "actor_id", "target_id", "object_id",
-            "first_date", "last_date", "title", "summary", "primary_document_id",
+            "first_date", "last_date", "headline", "title", "summary", "primary_document_id",
             "primary_event_id", "event_count", "document_count"]
     existing = {r[0]: r for r in db.execute(f"SELECT {', '.join(cols)} FROM stories")}
     current = {r[0]: r[1] for r in db.execute("SELECT id, story_id FROM events")}

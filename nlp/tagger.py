@@ -250,7 +250,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
 
 def _stories_missing(db) -> bool:
     return db.execute("SELECT 1 FROM events WHERE story_id IS NULL AND modality != 'negated' "
-                      "LIMIT 1").fetchone() is not None
+                      "AND role = 'new' LIMIT 1").fetchone() is not None
 
 
 def _tag_parallel(db, retag, version, gaz_path, act_path, workers, batch_size, nlp,
