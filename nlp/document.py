@@ -98,6 +98,7 @@ class Structure:
             paragraph += 1
             prose += is_prose
         self.transcript = speakers >= 3
+        self.prose_paragraphs = prose  # a short item (a news snippet, a one-paragraph release)
         if self.transcript:
             self._places = [Place(p.paragraph, p.lead, p.question, p.speaker, True)
                             for p in self._places]

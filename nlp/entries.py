@@ -45,6 +45,7 @@ AIMED = {"export_control", "entity_listing", "license_action", "rescission",
          "access_restriction", "compute_control", "distillation_accusation"}
 # A statement in the first person plural or of "the Parties": a joint act of several governments.
 JOINT = re.compile(r"^\W*(?:we|our|the parties|the leaders|both|the two)\b", re.I)
+SHORT_PARAGRAPHS = 3  # at most this many paragraphs of prose: a short item
 MAX_CANDIDATES = 12  # body sentences of a group the classifier reads (the lead comes first)
 
 
@@ -225,22 +226,27 @@ class EntryBuilder:
         """Per group, the candidate that states the act as new (None: no entry): the one the
         classifier is surest of, when it is sure enough."""
         instances = [g.instances() for g in groups]
+        out = []
         if self.model is not None:
             flat = [text for inst in instances for _, _, text in inst]
             probs = iter(self.model.probabilities(flat))
-            out = []
             for inst in instances:
                 scored = [(next(probs), ev, place) for ev, place, _ in inst]
                 best = max(scored, key=lambda s: s[0], default=None)
                 out.append((best[1], best[2]) if best and best[0] >= self.model.threshold
                            else None)
-            return out
-        # No trained model: an act named in the title or lead, not in a question, not old.
-        out = []
-        for g, inst in zip(groups, instances):
-            ok = [(ev, place) for ev, place, _ in inst if not g.is_old(ev)
-                  and (place is None or (place.lead and not place.question))]
-            out.append(ok[0] if ok else None)
+        else:
+            out = [None] * len(groups)
+        # A short item (a news snippet, a one-paragraph release; the classifier learnt from long
+        # documents) states its act in its lead: a sentence there, not in a question, not a
+        # hypothetical, not old. Without a trained model, every document is read so.
+        for i, (g, inst) in enumerate(zip(groups, instances)):
+            short = g.structure is not None and g.structure.prose_paragraphs <= SHORT_PARAGRAPHS
+            if out[i] is None and (short or self.model is None):
+                ok = [(ev, place) for ev, place, _ in inst if place is not None and place.lead
+                      and not place.question and not g.is_old(ev)
+                      and not HYPOTHETICAL.search(ev["evidence"])]
+                out[i] = ok[0] if ok else None
         return out
 
     def build(self, doc, by_token, candidates, info: DocumentInfo, title, version) -> list[dict]:

@@ -249,8 +249,11 @@ def format_report(result: dict) -> str:
 TARGETS = {"macro_f1": 0.85, "actor": 0.80, "target": 0.80, "date": 0.90}
 
 
-def write_json(result: dict, path) -> None:
-    """The figures (no error list) as JSON, for the site's methodology page and docs/."""
+def write_json(result: dict, path, documents: dict | None = None,
+               written: dict | None = None) -> None:
+    """The figures (no error list) as JSON, for the site's methodology page and docs/:
+    the sentence gold's at the top level, the real documents' under "documents" and those of
+    the documents written for the project under "written_for_project"."""
     import os
     import tempfile
 
@@ -260,6 +263,12 @@ def write_json(result: dict, path) -> None:
     out["pipeline_version"] = PIPELINE_VERSION
     out["targets"] = TARGETS
     out["errors_count"] = len(result.get("errors") or [])
+    from .eval_documents import TARGETS as DOCUMENT_TARGETS
+
+    for key, figures in (("documents", documents), ("written_for_project", written)):
+        if figures is not None:
+            out[key] = {k: v for k, v in figures.items() if k != "errors"}
+            out[key]["targets"] = DOCUMENT_TARGETS
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")

@@ -497,15 +497,33 @@ def datasette(db, port, refresh):
               help="Also write the figures as JSON to this file.")
 @one_line_errors
 def eval_command(split, json_path):
-    """Score the tagger on the gold set: per-action P/R/F1, actor/target/date accuracy,
-    entity linking and story clustering."""
+    """Score the tagger: timeline entries on real documents first (precision, recall, actor,
+    target, date, entries per out-of-scope document, story duplicates), then on the documents
+    written for the project, then the one-sentence gold (per-action P/R/F1, linking, stories)."""
+    from nlp import eval_documents
     from nlp.evaluate import evaluate, format_report, write_json
+    from nlp.pipeline import load_nlp
 
-    result = evaluate(split)
+    nlp = load_nlp()
+    real = eval_documents.evaluate_documents(split, nlp=nlp)
+    click.echo(eval_documents.format_report(real) + "\n")
+    written = eval_documents.evaluate_documents(split, nlp=nlp, written_for_project=True)
+    click.echo(eval_documents.format_report(written) + "\n")
+    result = evaluate(split, nlp=nlp)
     click.echo(format_report(result))
     if json_path:
-        write_json(result, json_path)
+        write_json(result, json_path, documents=real, written=written)
         click.echo(f"wrote {json_path}", err=True)
+
+
+@cli.command("train")
+@one_line_errors
+def train_command():
+    """Train the entry classifier on the real gold's train split (dev picks its threshold;
+    test is never read) and write nlp/data/model/entries/. Seeded: same data, same model."""
+    from nlp.train import train
+
+    train(log=lambda line: click.echo(line))
 
 
 def main():

@@ -817,7 +817,8 @@ def _story_ctx(entry):
         if ev["evidence"] not in seen and len(quotes) < sitedata.MAX_QUOTES:
             seen.add(ev["evidence"])
             quotes.append(ev)
-    return {"st": st, "title": f"{st['action_label']}: {_who(st['actor'])} → {_who(st['target'])}",
+    return {"st": st, "title": st["headline"] or
+            f"{st['action_label']}: {_who(st['actor'])} → {_who(st['target'])}",
             "quotes": quotes, "docs": st["documents"][:STORY_SOURCES],
             "more_docs": max(0, len(st["documents"]) - STORY_SOURCES),
             "events": st["events"][:STORY_SOURCES]}
@@ -977,7 +978,33 @@ def _evaluation(path: Path | None = None) -> dict | None:
     support = raw.get("support") if isinstance(raw.get("support"), dict) else {}
     roles = [{"role": str(k), "value": num(v), "n": support.get(k) if isinstance(support.get(k), int) else None}
              for k, v in sorted(acc.items()) if num(v) is not None]
-    return {"split": str(raw.get("split", "test")), "count": raw.get("items") if isinstance(raw.get("items"), int) else None,
+    documents = []  # timeline entries on real documents, then on those written for the project
+    for key, label in (("documents", "real White House documents"),
+                       ("written_for_project", "documents written for the project")):
+        d = raw.get(key)
+        if not isinstance(d, dict):
+            continue
+        dacc = d.get("accuracy") if isinstance(d.get("accuracy"), dict) else {}
+        dsup = d.get("support") if isinstance(d.get("support"), dict) else {}
+        targets = d.get("targets") if isinstance(d.get("targets"), dict) else {}
+        measures = [("entry precision", num(d.get("precision")), d.get("predicted_entries"),
+                     targets.get("precision"), "≥"),
+                    ("entry recall", num(d.get("recall")), d.get("gold_entries"),
+                     targets.get("recall"), "≥")]
+        measures += [(f"{k} accuracy", num(dacc.get(k)), dsup.get(k), targets.get(k), "≥")
+                     for k in ("action", "actor", "target", "date", "modality") if k in dacc]
+        measures += [("entries per document", num(d.get("entries_per_document")),
+                      d.get("documents"), None, ""),
+                     ("entries per out-of-scope document",
+                      num(d.get("entries_per_out_of_scope_document")),
+                      d.get("out_of_scope_documents"),
+                      targets.get("entries_per_out_of_scope_document"), "≤")]
+        documents.append({"label": label, "n": d.get("documents"), "rows": [
+            {"name": n, "value": v, "n": c if isinstance(c, int) else None,
+             "target": f"{op} {t}" if isinstance(t, (int, float)) else ""}
+            for n, v, c, t, op in measures if v is not None]})
+    return {"split": str(raw.get("split", "test")), "documents": documents,
+            "count": raw.get("items") if isinstance(raw.get("items"), int) else None,
             "macro_f1": num(raw.get("macro_f1")), "per_class": rows, "roles": roles,
             "date": str(raw["date"]) if isinstance(raw.get("date"), str) else None,
             "pipeline_version": str(raw["pipeline_version"]) if isinstance(raw.get("pipeline_version"), str) else None}

@@ -88,8 +88,9 @@ DOC_ROW = ("id", "source_id", "url", "raw_url", "title", "published", "href", "k
 EVENT_ROW = ("id", "document_id", "action", "action_slug", "actor_id", "target_id", "object_id",
              "event_date", "published", "date", "modality", "status", "evidence", "confidence",
              "countries", "key", "story_id")
+# Context entries (earlier actions a document mentions) are kept for queries, not shown as news.
 _EVENT_SQL = ("SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
-              " status, evidence, confidence, {story} FROM events")
+              " status, evidence, confidence, {story} FROM (SELECT * FROM events WHERE role = 'new')")
 _DOCUMENT_SQL = "SELECT id, source_id, url, title, published_at FROM documents"
 _IDS = " WHERE id IN (SELECT value FROM json_each(?))"
 REREAD_LIMIT = 0.25  # more rows changed than this share: reading them all again is quicker
@@ -222,7 +223,7 @@ def _read(conn, previous: Rows | None) -> SiteData:
         data.story_rows = conn.execute(
             "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
             " summary, primary_document_id, primary_event_id, event_count, document_count,"
-            " key_kind FROM stories").fetchall()
+            " key_kind, headline FROM stories").fetchall()
         data.link_rows = conn.execute(
             "SELECT from_story, to_story, basis, evidence FROM event_links"
             " WHERE kind = 'response' ORDER BY from_story, to_story").fetchall()
@@ -322,7 +323,7 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
     ent = data.entities.get
     for row in data.story_rows:
         (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
-         n_events, n_docs, key_kind) = row
+         n_events, n_docs, key_kind, headline) = row
         if not valid_id(sid):
             data.skipped += 1
             continue
@@ -333,6 +334,7 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
             "action_label": action_label(action), "actor": ent(actor), "target": ent(target),
             "object": ent(obj), "first_date": first, "last_date": last,
             "title": _text(title), "summary": _text(summary) or "",
+            "headline": _text(headline) or _text(title) or "",
             "primary_document": data.documents.get(primary_doc), "primary_event": events.get(primary_ev),
             "key_kind": _text(key_kind), "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
             "events": [], "responses": [], "answers": [], "related": []}
@@ -390,14 +392,14 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
     for st in stories:
         k = lambda e: e["key"] if e else None  # noqa: E731
         st["key"] = digest(st["id"], st["action"], st["first_date"], st["last_date"], st["title"],
-                           st["summary"], k(st["actor"]), k(st["target"]), k(st["object"]),
+                           st["summary"], st["headline"], k(st["actor"]), k(st["target"]), k(st["object"]),
                            b"".join(e["key"] for e in st["events"]),
                            b"".join(d["key"] for d in st["documents"]))
         # The page also shows its neighbours' and responses' headlines.
         st["page_key"] = digest(st["key"], tuple(
-            (o["id"], o["action"], o["date"], k(o["actor"]), k(o["target"]), basis, ev)
-            for o, basis, ev in st["responses"] + st["answers"]),
-            tuple((o["id"], o["action"], o["date"], k(o["actor"]), k(o["target"]))
+            (o["id"], o["action"], o["date"], o["headline"], k(o["actor"]), k(o["target"]), basis,
+             ev) for o, basis, ev in st["responses"] + st["answers"]),
+            tuple((o["id"], o["action"], o["date"], o["headline"], k(o["actor"]), k(o["target"]))
                   for o in st["related"]))
     if not stories and len(loose) == len(data.events):
         data.entries = data.events  # no story in use: the entries are the events, in their order

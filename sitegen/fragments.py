@@ -67,6 +67,11 @@ def event_item(ev) -> str:
     obj = f' <span class="object">({entity(ev["object"])})</span>' if ev["object"] else ""
     sources = ev.get("sources_label")
     extra = f' · <span class="n">{escape(sources)}</span>' if sources else ""
+    if ev.get("headline"):  # a story: its headline leads, who acted on whom is the second line
+        return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
+                f'<p class="headline"><a href="{ROOT}{ev["href"]}">{escape(ev["headline"])}</a></p>\n'
+                f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
+                "</li>\n")
     return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
             f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
             f'<p class="evidence"><a href="{ROOT}{ev["href"]}">{escape(truncate(ev["evidence"]))}</a></p>\n'
@@ -115,7 +120,7 @@ def feed_entry(ev) -> str:
     """One Atom <entry> (feed.xml lists them), with the root placeholder in its link."""
     who = lambda e: escape(e["name"]) if e else "unknown"  # noqa: E731
     return (f"<entry>\n<id>tag:ai-rivalry-tracker,2025:{escape(ev['entry_id'])}</id>\n"
-            f"<title>{escape(ev['action_label'])}: {who(ev['actor'])} → {who(ev['target'])}</title>\n"
+            f"<title>{escape(ev.get('headline') or ev['action_label'] + ': ' + who(ev['actor']) + ' → ' + who(ev['target']))}</title>\n"
             f"<updated>{escape(ev['date'] or '1970-01-01')}T00:00:00Z</updated>\n"
             f'<link rel="alternate" type="text/html" href="{ROOT}{escape(ev["href"])}"/>\n'
             f'<category term="{escape(ev["action"])}" label="{escape(ev["action_label"])}"/>\n'
