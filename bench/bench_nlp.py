@@ -4,6 +4,7 @@ worker processes, and peak memory for two corpus sizes — all on the same texts
     .venv/bin/python bench/bench_nlp.py                    # 250 and 1000 documents, 1 and 2 workers,
                                                            # best of 2 interleaved runs each
     .venv/bin/python bench/bench_nlp.py --sizes 100 --workers 2 --markdown
+    .venv/bin/python bench/bench_nlp.py --real --sizes 200 --repeat 1   # real White House text
 
 The corpus is the bundled sample (samples/sample.warc.gz, crawled by replay into a scratch
 store) repeated under new URLs until it has the requested number of documents. Every figure is
@@ -25,6 +26,34 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def build_real_corpus(work: Path, size: int) -> Path:
+    """A store with `size` real White House documents (the gold set's, text as the crawler
+    stores their pages: nlp/data/gold/real/documents.jsonl.gz), repeated if need be."""
+    from nlp.eval_documents import load_documents, store_documents
+    from rivalry import store
+
+    path = work / f"real-{size}.db"
+    if path.exists():
+        return path
+    rows = load_documents()
+    picked = [dict(rows[i % len(rows)], source_url=f"{rows[i % len(rows)]['source_url']}?copy={i}")
+              for i in range(size)]
+    db = store.open_db(path)
+    store_documents(db, picked)
+    db.close()
+    return path
+
+
+def model_figures() -> str:
+    """The trained entry model's training time and size (written by `rivalry train`)."""
+    from nlp.entries import MODEL_DIR
+
+    meta = json.loads((MODEL_DIR / "entries.json").read_text(encoding="utf-8"))
+    size = sum(f.stat().st_size for f in MODEL_DIR.rglob("*") if f.is_file())
+    return (f"entry model: trained in {meta['train_seconds']:.0f} s on {os.cpu_count()} cores "
+            f"({meta['train_groups']} train candidates), {size / 1e6:.1f} MB on disk")
 
 
 def build_corpus(work: Path, size: int) -> Path:
@@ -124,6 +153,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=2, help="runs of each measurement (best kept)")
     ap.add_argument("--markdown", action="store_true", help="print a Markdown table too")
+    ap.add_argument("--real", action="store_true",
+                    help="real White House documents (the gold set's texts) instead of the sample")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -135,7 +166,7 @@ def main() -> None:
     rows = []
     try:
         for size in args.sizes:
-            corpus = build_corpus(work, size)
+            corpus = build_real_corpus(work, size) if args.real else build_corpus(work, size)
             words = _words(corpus)
             results = {}
             # interleaved repeats, best of each: other load on the machine only slows a run down
@@ -185,7 +216,8 @@ def main() -> None:
             print(f"| {r['documents']} | {r['words']} | {r['bare']:.0f} | {r['tag1']:.0f} | "
                   f"{r['ratio']:.2f} / {r['cpu_ratio']:.2f} | {r['tagN']:.0f} | {r['speedup']:.2f}× | "
                   f"{r['rss1']:.0f} MB | {r['rssN']:.0f} / {r['rssN_worker']:.0f} MB |")
-    print(f"\ncpus: {os.cpu_count()}  python: {sys.version.split()[0]}  "
+    print("\n" + model_figures())
+    print(f"cpus: {os.cpu_count()}  python: {sys.version.split()[0]}  "
           f"load average at the end: {os.getloadavg()[0]:.1f}")
 
 

@@ -279,6 +279,8 @@ class EntryBuilder:
                 actor = self.country_entity.get(self._country(actor) or "", actor)
         target = ev["target_id"] if ev.get("_target_how") in ("parse", "near") and \
             self.is_party(ev["target_id"]) else None
+        if place is None and target not in self.entities:
+            target = None  # a title's capitalised words ("Imposing Additional Duties") are no party
         if target is not None and (self.side(target) == self.side(actor) or target == actor):
             target = None  # a side does not act on itself
         if target is None and not self.chinese(actor) and (

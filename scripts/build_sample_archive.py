@@ -22,8 +22,12 @@ OUT = ROOT / "samples" / "sample.warc.gz"
 
 
 def main() -> None:
-    manifest = tomllib.loads((WEB / "manifest.toml").read_text(encoding="utf-8"))
-    entries = sorted(manifest["response"], key=lambda e: e["url"])  # stable archive order
+    # manifest.toml (hand-written responses) and manifest-*.toml (written by scripts, e.g. the
+    # real White House documents of build_real_sample.py)
+    entries = []
+    for path in sorted(WEB.glob("manifest*.toml")):
+        entries += tomllib.loads(path.read_text(encoding="utf-8"))["response"]
+    entries = sorted(entries, key=lambda e: e["url"])  # stable archive order
     with open(OUT, "wb") as fh:
         writer = WARCWriter(fh, gzip=True)
         for entry in entries:
