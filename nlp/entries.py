@@ -230,11 +230,19 @@ class EntryBuilder:
         if self.model is not None:
             flat = [text for inst in instances for _, _, text in inst]
             probs = iter(self.model.probabilities(flat))
-            for inst in instances:
+            for g, inst in zip(groups, instances):
                 scored = [(next(probs), ev, place) for ev, place, _ in inst]
                 best = max(scored, key=lambda s: s[0], default=None)
-                out.append((best[1], best[2]) if best and best[0] >= self.model.threshold
-                           else None)
+                if best is None or best[0] < self.model.threshold:
+                    out.append(None)
+                    continue
+                if best[2] is None:
+                    # the title decided; the lead's sentence of the act (if any) has its date
+                    # and parties
+                    lead = [s for s in scored if s[2] is not None and s[2].lead
+                            and not s[2].question and not g.is_old(s[1])]
+                    best = max(lead, key=lambda s: s[0], default=best)
+                out.append((best[1], best[2]))
         else:
             out = [None] * len(groups)
         # A short item (a news snippet, a one-paragraph release; the classifier learnt from long

@@ -108,9 +108,13 @@ def predict(rows: list[dict], *, nlp=None, workers: int = 1) -> tuple[dict, dict
             ids = store_documents(db, rows)
             tag_documents(db, nlp=nlp, workers=workers)
             out: dict[str, list[dict]] = defaultdict(list)
-            for r in db.execute("""
+            # a store before document-first tagging has no role or precision: all are new
+            have = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+            role = "role" if "role" in have else "'new'"
+            precision = "date_precision" if "date_precision" in have else "NULL"
+            for r in db.execute(f"""
                     SELECT document_id, action, actor_id, target_id, object_id, event_date,
-                           date_precision, modality, role, story_id, evidence
+                           {precision}, modality, {role}, story_id, evidence
                     FROM events ORDER BY document_id, evidence_start""").fetchall():
                 keys = ("action", "actor_id", "target_id", "object_id", "event_date",
                         "date_precision", "modality", "role", "story_id", "evidence")

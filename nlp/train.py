@@ -34,7 +34,7 @@ def collect(split: str, *, nlp=None, written_for_project: bool = True) -> list[d
     from .clean import prepare
     from .entries import EntryBuilder
     from .eval_documents import load_documents, source_of
-    from .gazetteer import GAZETTEER_PATH, load_gazetteer
+    from .gazetteer import GAZETTEER_PATH
     from .pipeline import load_nlp
     from .tagger import make_extractor, pipeline_version
     from .actions import ACTIONS_PATH

@@ -77,3 +77,18 @@ def test_query_on_the_result(nightly):
 def test_second_run_leaves_the_same_counts(nightly):
     rivalry("nightly", "--db", nightly["db"], "--replay", SAMPLE, "--out", nightly["out"])
     assert counts(nightly["db"]) == nightly["counts"]
+
+
+def test_sample_replays_real_white_house_documents_with_readable_headlines(nightly):
+    conn = sqlite3.connect(nightly["db"])
+    real = conn.execute("SELECT count(*) FROM documents WHERE source_id = 'whitehouse' AND "
+                        "url LIKE 'https://www.whitehouse.gov/presidential-actions/%'").fetchone()[0]
+    assert real >= 40  # real documents at their real URLs (pages rebuilt from the CC0 corpus)
+    manifest = (SAMPLE.parent / "web" / "manifest-whitehouse.toml").read_text()
+    page = next((SAMPLE.parent / "web" / "whitehouse" / "real").glob("*.html")).read_text()
+    assert manifest.count("[[response]]") >= 41 and "brian14708/wh-briefings" in page
+    headlines = [h for (h,) in conn.execute("SELECT headline FROM stories")]
+    assert headlines and all(h and "unknown" not in h.lower() for h in headlines), headlines
+    # context entries (background the documents mention) are kept, never as stories
+    assert conn.execute("SELECT count(*) FROM events WHERE role = 'context' AND story_id IS NOT "
+                        "NULL").fetchone()[0] == 0

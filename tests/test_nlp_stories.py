@@ -180,7 +180,9 @@ def test_workers_start_fresh_processes_when_threads_run(db, gaz_path, nlp):
     thread.start()
     try:
         add_document(db, url="https://example.gov/t1", title="x", text=US_OTHER)
-        add_document(db, url="https://example.gov/t2", title="y", text=US_RULE)
+        # published the day after the rule: a rule a month old is background, not news
+        add_document(db, url="https://example.gov/t2", title="y", text=US_RULE,
+                     published_at="2024-12-03T15:00:00+00:00")
         counts = tag_documents(db, gazetteer_path=gaz_path, workers=2, batch_size=1)
     finally:
         stop.set()

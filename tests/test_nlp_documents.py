@@ -1,0 +1,138 @@
+"""Document-first tagging: what a document reports as new, background on its own date, no events
+from questions, the publisher's day, roles that obey types, and story headlines (real model)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import add_document
+
+from nlp.document import DocumentInfo, Structure
+from nlp.eval_documents import load_documents
+from nlp.headlines import headline
+from nlp.pipeline import load_nlp
+from nlp.tagger import tag_documents
+from rivalry import store
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_nlp()
+
+
+@pytest.fixture
+def tag(nlp):
+    return lambda db, **kw: tag_documents(db, nlp=nlp, **kw)
+
+
+def events(db, doc_id):
+    return list(db.query("SELECT * FROM events WHERE document_id = ? ORDER BY evidence_start",
+                         [doc_id]))
+
+
+def add_official(db, *, url, title, text, published_at, source_id="wh", issuer="us-white-house"):
+    doc_id = add_document(db, url=url, title=title, text=text, published_at=published_at,
+                          source_id=source_id)
+    store.upsert_source(db, {"id": source_id, "name": "The White House", "kind": "feed",
+                             "owner": "US White House", "country": "US",
+                             "timezone": "America/New_York", "issuer": issuer})
+    return doc_id
+
+
+def test_the_publishers_day_not_utcs():
+    # 23:48 EDT on 12 May is 03:48 UTC on 13 May: the release is dated the 12th
+    info = DocumentInfo("d", published_at="2025-05-13T03:48:00+00:00", timezone="America/New_York")
+    assert info.publisher_day().isoformat() == "2025-05-12"
+    assert DocumentInfo("d", published_at="2025-05-13T03:48:00+00:00").publisher_day() \
+        .isoformat() == "2025-05-13"
+
+
+def test_late_evening_release_is_dated_that_evening(db, tag):
+    doc_id = add_official(db, url="https://wh.example/a", title="Export rule",
+                          published_at="2025-05-13T03:48:00+00:00",
+                          text="The Bureau of Industry and Security today imposed new export "
+                               "controls on Huawei.")
+    tag(db)
+    new = [e for e in events(db, doc_id) if e["role"] == "new"]
+    assert [e["event_date"] for e in new] == ["2025-05-12"], new
+    assert new[0]["date_precision"] == "day"
+
+
+def test_background_keeps_its_own_date_and_precision_and_is_never_new(db, tag):
+    doc_id = add_official(db, url="https://wh.example/b", title="Statement",
+                          published_at="2025-06-10T15:00:00+00:00",
+                          text="In 2019, the United States imposed tariffs on imports from "
+                               "China.")
+    tag(db)
+    evs = events(db, doc_id)
+    assert evs, "the background action is kept as context"
+    assert all(e["role"] == "context" for e in evs), evs
+    tariff = [e for e in evs if e["action"] == "tariff"][0]
+    assert (tariff["event_date"], tariff["date_precision"]) == ("2019-01-01", "year")
+    # context is not news: it makes no story and is not on the timeline of the site
+    assert db.execute("SELECT count(*) FROM stories").fetchone()[0] == 0
+
+
+def test_reporters_questions_make_no_events(db, tag):
+    text = ("MS. PSAKI: Good afternoon, everyone. I have nothing to announce at the top today.\n"
+            "Q Will the President impose new tariffs on China next week?\n"
+            "MS. PSAKI: I do not have anything to preview on that.\n"
+            "Q And will Commerce add Huawei to the Entity List?\n"
+            "MS. PSAKI: I would point you to the Department of Commerce.")
+    doc_id = add_official(db, url="https://wh.example/c", title="Press Briefing by Press "
+                          "Secretary Jen Psaki", published_at="2022-02-02T20:00:00+00:00",
+                          text=text)
+    tag(db)
+    assert [e for e in events(db, doc_id) if e["role"] == "new"] == []
+
+
+def test_structure_reads_turns_and_lead(nlp):
+    doc = nlp("MS. PSAKI: Hello there, we have one thing to say today about trade.\n"
+              "Q Will you sanction China?\nMS. PSAKI: No.\nTHE PRESIDENT: We will see.")
+    structure = Structure(doc)
+    places = [structure.place(s) for s in doc.sents]
+    assert structure.transcript
+    assert any(p.question for p in places) and not places[0].question
+    assert places[0].speaker == "MS. PSAKI" and places[0].lead
+
+
+def test_the_issuer_acts_when_the_sentence_names_no_actor_and_no_self_targeting(db, tag):
+    doc_id = add_official(db, url="https://wh.example/d", title="Adjusting Imports",
+                          published_at="2025-02-11T15:00:00+00:00",
+                          text="Tariffs of 25 percent will be imposed on imports of steel from "
+                               "China starting March 12.")
+    tag(db)
+    new = [e for e in events(db, doc_id) if e["role"] == "new" and e["action"] == "tariff"]
+    assert new, events(db, doc_id)
+    assert new[0]["actor_id"] == "us-white-house"   # the issuing body, not "steel" or "China"
+    assert new[0]["target_id"] == "china"
+    assert new[0]["event_date"] == "2025-02-11"       # announced today; effective later
+    assert new[0]["effective_date"] == "2025-03-12"
+
+
+def test_a_real_executive_order_gives_its_own_act(db, tag):
+    row = next(r for r in load_documents("train") if r["path"].startswith(
+        "presidential-actions/2025-02/2025-02-01-imposing-duties-to-address-the-synthetic"))
+    doc_id = add_official(db, url=row["source_url"], title=row["title"], text=row["text"],
+                          published_at=row["published_at"])
+    tag(db)
+    new = [e for e in events(db, doc_id) if e["role"] == "new"]
+    tariffs = [e for e in new if e["action"] == "tariff"]
+    assert tariffs, new
+    assert tariffs[0]["actor_id"] in ("us-white-house", "donald-trump", "united-states")
+    assert tariffs[0]["target_id"] == "china"
+    assert tariffs[0]["event_date"] == "2025-02-01"
+    assert len(new) <= 3  # one entry per act, not one per sentence
+    story = db.execute("SELECT headline FROM stories WHERE id = ?",
+                       [tariffs[0]["story_id"]]).fetchone()
+    assert story and "Synthetic Opioid" in story[0]
+
+
+def test_headline_from_title_or_lead():
+    assert headline("Fact Sheet: President Biden Takes Action on China – The White House",
+                    "x") == "President Biden Takes Action on China"
+    # a title that only names the kind of document gives way to the sentence stating the act
+    assert headline("Press Briefing by Press Secretary Jen Psaki, February 2, 2022",
+                    "Today the President signed an order.") == "Today the President signed an order."
+    long = "word " * 60
+    assert len(headline(None, long)) <= 161 and headline(None, long).endswith("…")
+    assert headline(None, None) is None
