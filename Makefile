@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/sample.warc.gz
 
-.PHONY: setup run test browser sample clean
+.PHONY: setup run test browser sample model clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -40,9 +40,16 @@ $(AXE): tests/site_axe/package-lock.json
 test: setup browser $(AXE)
 	$(BIN)/pytest
 
-# Rebuild the bundled sample archive from the hand-written responses in samples/web/.
+# Rebuild the bundled sample archive: the real White House documents (pages rebuilt from
+# ../shared/corpus) and the hand-written responses in samples/web/.
 sample: setup
+	$(BIN)/python scripts/build_real_sample.py
 	$(BIN)/python scripts/build_sample_archive.py
+
+# Retrain the entry classifier on the real gold's train split (CPU, seeded; a few minutes on
+# 2 cores); writes nlp/data/model/entries/, which ships with the package.
+model: setup
+	$(BIN)/rivalry train
 
 clean:
 	rm -rf $(VENV) public data test-output

@@ -68,10 +68,12 @@ def event_item(ev) -> str:
     sources = ev.get("sources_label")
     extra = f' · <span class="n">{escape(sources)}</span>' if sources else ""
     if ev.get("headline"):  # a story: its headline leads, who acted on whom is the second line
+        quote = "" if ev["evidence"] == ev["headline"] else \
+            f'<p class="evidence">{escape(truncate(ev["evidence"]))}</p>\n'
         return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
                 f'<p class="headline"><a href="{ROOT}{ev["href"]}">{escape(ev["headline"])}</a></p>\n'
                 f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
-                "</li>\n")
+                f"{quote}</li>\n")
     return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
             f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
             f'<p class="evidence"><a href="{ROOT}{ev["href"]}">{escape(truncate(ev["evidence"]))}</a></p>\n'
