@@ -222,10 +222,9 @@ class EntryBuilder:
         top = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
         return top[0] if top[1] >= 2 else None
 
-    def accept(self, groups: list[Group]) -> list[tuple[dict, object] | None]:
-        """Per group, the candidate that states the act as new (None: no entry): the one the
-        classifier is surest of, when it is sure enough."""
-        instances = [g.instances() for g in groups]
+    def accept(self, groups: list[Group], instances: list) -> list[tuple[dict, object] | None]:
+        """Per group (with its `instances()`), the candidate that states the act as new (None: no
+        entry): the one the classifier is surest of, when it is sure enough."""
         out = []
         if self.model is not None:
             flat = [text for inst in instances for _, _, text in inst]
@@ -261,11 +260,12 @@ class EntryBuilder:
         from .extract import public, stable_id
 
         groups = self.groups(doc, by_token, candidates, info, title)
+        instances = [g.instances() for g in groups]
         if self.recorder is not None:
             self.recorder.extend((info.id, g.action, ev["evidence"], text)
-                                 for g in groups for ev, _, text in g.instances())
+                                 for g, inst in zip(groups, instances) for ev, _, text in inst)
         entries: list[dict] = []
-        for group, chosen in zip(groups, self.accept(groups)):
+        for group, chosen in zip(groups, self.accept(groups, instances)):
             entry = self._new_entry(group, chosen, info, version, stable_id) if chosen else None
             if entry is not None:
                 entries.append(entry)

@@ -222,7 +222,7 @@ def score(rows: list[dict], predictions: dict, surfaces: dict) -> dict:
                     checks[role][1] += 1
                     if not ok:
                         errors.append({"path": row["path"], "kind": role, "action": g["action"],
-                                       "gold": g.get(role if role != "date" else "date"),
+                                       "gold": g.get(role),
                                        "pred": best.get({"actor": "actor_id", "target": "target_id",
                                                          "date": "event_date"}.get(role, role)),
                                        "evidence": (best.get("evidence") or "")[:200]})

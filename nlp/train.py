@@ -31,23 +31,23 @@ TEXTCAT = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
 
 def collect(split: str, *, nlp=None, written_for_project: bool = True) -> list[dict]:
     """The (document, action) groups of a split: {path, action, text, label}."""
+    from .actions import ACTIONS_PATH
     from .clean import prepare
+    from .document import DocumentInfo
     from .entries import EntryBuilder
     from .eval_documents import load_documents, source_of
     from .gazetteer import GAZETTEER_PATH
     from .pipeline import load_nlp
     from .tagger import make_extractor, pipeline_version
-    from .actions import ACTIONS_PATH
 
     nlp = nlp or load_nlp()
     rows = load_documents(split)
     if written_for_project:
         rows += load_documents(split, written_for_project=True)
     extractor = make_extractor(nlp, GAZETTEER_PATH, ACTIONS_PATH, pipeline_version())
-    recorded: list[tuple[str, str, str]] = []
+    recorded: list[tuple[str, str, str, str]] = []  # (document, action, evidence, features)
     extractor.builder = EntryBuilder(extractor.builder.entities, None, recorder=recorded)
     out = []
-    from .document import DocumentInfo
 
     texts = ((prepare(r["text"] or "").text, r) for r in rows)
     # two processes parse (the machine has two cores); the groups are read here
