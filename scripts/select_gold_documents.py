@@ -41,6 +41,14 @@ SPOKEN = {"press-briefings", "speeches-remarks", "remarks"}
 MAX_SPOKEN_WORDS = 12_000
 RANDOM_OTHER = 70
 MAX_OTHER_WORDS = 5_000
+# The second round (2026-12-02), drawn with its own seed from what the first left, so the first
+# round's choice is unchanged: the rest of the topic-word statements and articles (the sections
+# with most in-scope actions per word), shorter briefings and remarks, more nightly noise.
+ROUND2_SEED = 20261202
+ROUND2_DRAW = {"statements-releases": None, "articles": None, "press-briefings": 20,
+               "speeches-remarks": 10}
+ROUND2_MAX_SPOKEN_WORDS = 8_000
+ROUND2_RANDOM_OTHER = 30
 
 
 def split_of(path: str) -> str:
@@ -59,7 +67,21 @@ def choose(rows: list[dict]) -> list[dict]:
     others = [r for r in rows if r["selected_as"] == "random-other"
               and len(r["markdown"].split()) <= MAX_OTHER_WORDS]
     chosen += rng.sample(others, RANDOM_OTHER)
-    return sorted(chosen, key=lambda r: r["path"])
+    return sorted(chosen + choose_round2(rows, {r["path"] for r in chosen}),
+                  key=lambda r: r["path"])
+
+
+def choose_round2(rows: list[dict], taken: set[str]) -> list[dict]:
+    rng = random.Random(ROUND2_SEED)
+    left = [r for r in rows if r["path"] not in taken]
+    chosen = []
+    for section, n in ROUND2_DRAW.items():
+        pool = [r for r in left if r["selected_as"] == "matches-topic-words" and r["section"] == section
+                and (section not in SPOKEN or len(r["markdown"].split()) <= ROUND2_MAX_SPOKEN_WORDS)]
+        chosen += pool if n is None or n >= len(pool) else rng.sample(pool, n)
+    others = [r for r in left if r["selected_as"] == "random-other"
+              and len(r["markdown"].split()) <= MAX_OTHER_WORDS]
+    return chosen + rng.sample(others, ROUND2_RANDOM_OTHER)
 
 
 def as_stored(row: dict) -> dict:
