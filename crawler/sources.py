@@ -11,6 +11,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from crawler import relevance
+
 DEFAULT_SOURCES = Path(__file__).resolve().parent / "sources.toml"
 KINDS = ("feed", "api", "listing", "sitemap")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -36,6 +38,9 @@ SOURCE_FIELDS = {
     "content": (str, False),           # "full" (fetch the article) | "snippet" (feed/API text only: copyright)
     "relevance": (bool, False),        # false: everything this source publishes is on topic
     "keywords": (list, False),         # extra relevance keywords for this source
+    "relevance_given": (str, False),   # "party" | "topic": the relevance signal the source vouches
+                                       # for (its query asks for China; it only publishes export
+                                       # controls); its documents need only the other one
     "follow_pdfs": (bool, False),      # article pages: fetch linked PDF reports as documents
     "url_pattern": (str, False),       # sitemap/listing: only article URLs matching this regex
     "fields": (dict, False),           # api: where each document field sits in a result
@@ -105,6 +110,8 @@ def _check_source(entry: dict, label: str) -> None:
                 raise SourcesError(f"{label}: field 'window.{key}': use YYYY-MM-DD or -Nd (N days ago)")
     if entry.get("content", "full") not in CONTENT_MODES:
         raise SourcesError(f"{label}: field 'content': use one of {', '.join(CONTENT_MODES)}")
+    if entry.get("relevance_given", "party") not in relevance.SIGNALS:
+        raise SourcesError(f"{label}: field 'relevance_given': use one of {', '.join(relevance.SIGNALS)}")
     for index, word in enumerate(entry.get("keywords", [])):
         _check_type(word, str, f"{label}: field 'keywords[{index}]'")
     if "url_pattern" in entry:

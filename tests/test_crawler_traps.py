@@ -359,11 +359,14 @@ def test_sources_command_shows_kind_last_success_items_and_last_error(bis_site):
 # --- relevance -----------------------------------------------------------------------------------------
 
 def test_relevance_keywords():
-    assert is_relevant("Commerce adds chip firms to the Entity List", "")
-    assert is_relevant("", "The rule covers AI model weights")
-    assert not is_relevant("National Park Week, 2025", "He said the park is beautiful.")  # 'said' is not 'AI'
+    # Two signals: a Chinese party and a contested technology or measure (tests/test_crawler_relevance.py
+    # has real snippets).
+    assert is_relevant("Commerce adds Chinese chip firms to the Entity List", "")
+    assert is_relevant("", "The rule covers AI model weights exported to China")
+    assert not is_relevant("", "The rule covers AI model weights")  # one signal is not evidence
+    assert not is_relevant("National Park Week, 2025", "He said the park in China is beautiful.")  # 'said' is not 'AI'
     assert not is_relevant("Fishery disaster determinations", "Salmon fisheries in Alaska")
-    assert is_relevant("Fishery disaster", "salmon", extra=["salmon"])
+    assert is_relevant("Fishery disaster", "salmon from China", extra=["salmon"])
 
 
 def test_a_failed_index_page_gets_no_304_next_time(tmp_path):

@@ -200,7 +200,8 @@ class SourceSpider(scrapy.Spider):
             import json
             item["extra"] = json.dumps(extra, sort_keys=True)
         if src.get("relevance", True) and not relevance.is_relevant(
-                title, text, src.get("keywords", ()), src.get("default_keywords", ())):
+                title, text, src.get("keywords", ()), src.get("default_keywords", ()),
+                given=src.get("relevance_given")):
             item["status"] = "irrelevant"
         return item
 
