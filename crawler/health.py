@@ -33,6 +33,7 @@ def summarise(stats: dict) -> dict:
         "failures": {reason: {"count": n, "url": stats.get(f"rivalry/fail_url/{reason}")}
                      for reason, n in prefixed("rivalry/fail/").items()},
         "notes": sorted(prefixed("rivalry/note/")),
+        "note_counts": prefixed("rivalry/note/"),  # e.g. feed entries skipped for want of a link
     }
 
 
