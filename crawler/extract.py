@@ -51,6 +51,7 @@ class Extracted:
     text: str | None
     published_at: str | None  # UTC ISO 8601
     date_source: str | None
+    selector_misses: tuple[str, ...] = ()  # configured selectors (title, date, text) that matched nothing
 
 
 def to_utc_iso(value: str | datetime | None, default_tz: str = "UTC") -> str | None:
@@ -120,6 +121,8 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
                     selectors: dict | None = None) -> Extracted:
     selector = parsel.Selector(text=html)
     selectors = selectors or {}
+    misses = tuple(key for key in ("title", "date", "text")
+                   if selectors.get(key) and not select(selector, selectors[key]))
     published, source = None, None
     if selectors.get("date"):  # the source's own date element beats generic guesses
         for value in select(selector, selectors["date"]):
@@ -156,4 +159,4 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
     if title and first.strip() == title:  # the page's <h1> repeats the title: keep it out of the text
         text = rest
     return Extracted(title=title, text=text.strip() or None,
-                     published_at=published, date_source=source)
+                     published_at=published, date_source=source, selector_misses=misses)

@@ -329,6 +329,7 @@ def test_canary_flags_a_source_that_suddenly_yields_nothing(bis_site, tmp_path):
                      "--out", tmp_path / "public", check=False)
     assert result.returncode != 0
     assert "CANARY: yields nothing" in result.stdout and "flagged by the canary" in result.stderr
+    assert "listing selector item = 'article.news-item' matched nothing" in result.stdout  # named
     status = rivalry("status", "--db", db_path).stdout
     assert "FLAGGED SOURCES (1)" in status and "yields nothing" in status
     listing_out = rivalry("sources", "--db", db_path, "--sources", bis_site["sources"]).stdout

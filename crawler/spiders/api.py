@@ -234,8 +234,9 @@ class ApiSpider(SourceSpider):
         if paging["mode"] == "next":
             next_url = pick(data, self.source["fields"].get("next"))
             if isinstance(next_url, str) and next_url:
+                # The API's own next link: when it leads nowhere (404, an error) paging ends there.
                 yield self.request(response.urljoin(next_url), self.parse_page, index=True,
-                                   page=page + 1, number=number + 1, window=window)
+                                   next_link=True, page=page + 1, number=number + 1, window=window)
         elif paging["mode"] in ("page", "offset"):
             if paging.get("size") and len(results) < paging["size"]:
                 return  # a short page is the last one

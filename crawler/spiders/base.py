@@ -67,11 +67,13 @@ class SourceSpider(scrapy.Spider):
 
     # --- requests and their failures ------------------------------------------------------
 
-    def request(self, url, callback, *, index=False, conditional=False, end_ok=False, **cb_kwargs):
+    def request(self, url, callback, *, index=False, conditional=False, end_ok=False,
+                next_link=False, **cb_kwargs):
         """A request whose failure is recorded with a reason. ``index``: a feed, listing or API
         page, whose failure fails the source; ``conditional``: send the stored ETag/Last-Modified;
-        ``end_ok``: a 404 here is the end of the paging, not a failure."""
-        meta = {"rivalry_index": index, "rivalry_end_ok": end_ok}
+        ``end_ok``: a 404 here is the end of the paging, not a failure; ``next_link``: a page the
+        previous page linked to, whose failure (any) ends the paging with a note."""
+        meta = {"rivalry_index": index, "rivalry_end_ok": end_ok, "rivalry_next_link": next_link}
         if conditional and not self.refresh:
             meta["rivalry_conditional"] = True
             meta["handle_httpstatus_list"] = [304]
@@ -117,14 +119,43 @@ class SourceSpider(scrapy.Spider):
                 return  # robots.txt said no: not a failure here
         else:
             reason = ERROR_REASONS.get(type(failure.value).__name__, type(failure.value).__name__)
-        if request.meta.get("rivalry_index"):
+        if request.meta.get("rivalry_next_link"):
+            # The pages before it were read and their documents stored: not a failed source.
+            self.record("note", f"paging ended: next page {reason}", request.url)
+        elif request.meta.get("rivalry_index"):
             self.record("fail", reason, request.url)
         else:
             self.record("note", f"article {reason}", request.url)
             self.crawler.stats.inc_value("rivalry/article_errors")
 
     def index_fail(self, reason: str, response) -> None:
+        if response.meta.get("rivalry_next_link"):  # a broken next page ends paging, see on_error
+            self.record("note", f"paging ended: next page {reason}", response.url)
+            return
         self.record("fail", reason, response.url)
+
+    # --- configured selectors that match nothing: a layout change, said by name -----------------
+
+    def selector_failed(self, reason: str, url: str) -> None:
+        """A configured selector matched nothing: the canary flags the source naming it (an
+        empty result is never a quiet success; health.canary)."""
+        self.crawler.stats.inc_value(f"rivalry/selector/{reason}")
+        self.crawler.stats.set_value(f"rivalry/selector_url/{reason}", url)
+
+    def closed(self, reason):
+        """A configured article selector that matched on none of tonight's pages fails by name
+        (on some pages only: a note); the pages were stored with what trafilatura found."""
+        stats = self.crawler.stats
+        pages = stats.get_value("rivalry/article_pages_with_selectors", 0)
+        prefix = "rivalry/selector_miss/"
+        for key, count in list(stats.get_stats().items()):
+            if not key.startswith(prefix):
+                continue
+            name, url = key[len(prefix):], stats.get_value(f"rivalry/selector_miss_url/{key[len(prefix):]}")
+            if count >= pages:
+                self.selector_failed(f"{name} matched nothing on {count} page(s)", url)
+            else:
+                self.record("note", f"{name} matched nothing on {count} of {pages} pages", url)
 
     # --- responses ----------------------------------------------------------------------------
 
@@ -217,6 +248,13 @@ class SourceSpider(scrapy.Spider):
         found = extract_article(html, response.url, known_date=published_at,
                                 known_date_source=date_source, tz=self.tz,
                                 selectors=self.source.get("selectors"))
+        if self.source.get("selectors") and set(self.source["selectors"]) & {"title", "date", "text"}:
+            self.crawler.stats.inc_value("rivalry/article_pages_with_selectors")
+            for key in found.selector_misses:
+                expr = self.source["selectors"][key]
+                self.crawler.stats.inc_value(f"rivalry/selector_miss/article selector {key} = {expr!r}")
+                self.crawler.stats.set_value(f"rivalry/selector_miss_url/article selector {key} = {expr!r}",
+                                             response.url)
         if self.too_old(found.published_at):
             self.crawler.stats.inc_value("rivalry/skipped_old")
             return
