@@ -37,6 +37,8 @@ SOURCE_FIELDS = {
     "spider": (str, False),            # a subclass for a site that needs logic (crawler/spiders/sites.py)
     "content": (str, False),           # "full" (fetch the article) | "snippet" (feed/API text only: copyright)
     "relevance": (bool, False),        # false: everything this source publishes is on topic
+    "public_inspection": (bool, False),  # api: documents not yet published (status 'to_be_published'),
+                                       # replaced in place by the published one (same canonical URL)
     "keywords": (list, False),         # extra relevance keywords for this source
     "relevance_given": (str, False),   # "party" | "topic": the relevance signal the source vouches
                                        # for (its query asks for China; it only publishes export
@@ -50,7 +52,8 @@ SOURCE_FIELDS = {
 }
 DEFAULTS_FIELDS = {"user_agent": (str, False), "contact": (str, False), "delay": (float, False),
                    "keywords": (list, False)}
-API_FIELD_KEYS = {"results", "url", "title", "text", "published", "next", "identifier", "type", "total"}
+API_FIELD_KEYS = {"results", "url", "title", "text", "published", "next", "identifier", "type", "total",
+                  "scheduled"}  # scheduled: a public-inspection document's publication date
 API_REQUIRED = ("results", "url", "title", "published")
 PAGING_KEYS = {"mode": str, "param": str, "first": int, "size_param": str, "size": int}
 PAGING_MODES = {"api": ("next", "page", "offset", "none"), "listing": ("next", "index", "query", "none")}

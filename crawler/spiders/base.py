@@ -14,6 +14,7 @@ from crawler import checks, relevance
 from crawler.extract import extract_article, to_utc_iso
 from crawler.pdf import is_pdf, pdf_text
 from crawler.urls import canonical_url
+from rivalry import store
 
 # Exception class name -> the reason recorded for the source (Scrapy 2.13+ and Twisted names).
 ERROR_REASONS = {
@@ -190,7 +191,9 @@ class SourceSpider(scrapy.Spider):
             try:
                 conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
                 # Every source's documents: the same item reached by another route is known too.
-                self._known = {row[0] for row in conn.execute("SELECT canonical_url FROM documents")}
+                # Not one still to be published: its published version must be fetched.
+                self._known = {row[0] for row in conn.execute(
+                    "SELECT canonical_url FROM documents WHERE status != ?", [store.TO_BE_PUBLISHED])}
                 conn.close()
             except sqlite3.Error:
                 pass  # no store yet: nothing is known
