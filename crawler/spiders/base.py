@@ -137,26 +137,27 @@ class SourceSpider(scrapy.Spider):
 
     # --- configured selectors that match nothing: a layout change, said by name -----------------
 
-    def selector_failed(self, reason: str, url: str) -> None:
+    def selector_failed(self, reason: str) -> None:
         """A configured selector matched nothing: the canary flags the source naming it (an
         empty result is never a quiet success; health.canary)."""
         self.crawler.stats.inc_value(f"rivalry/selector/{reason}")
-        self.crawler.stats.set_value(f"rivalry/selector_url/{reason}", url)
 
     def closed(self, reason):
-        """A configured article selector that matched on none of tonight's pages fails by name
-        (on some pages only: a note); the pages were stored with what trafilatura found."""
+        """A configured article selector that matched on none of tonight's pages flags the
+        source by name (on some pages only: a note); the pages were stored with what trafilatura
+        found."""
         stats = self.crawler.stats
         pages = stats.get_value("rivalry/article_pages_with_selectors", 0)
         prefix = "rivalry/selector_miss/"
         for key, count in list(stats.get_stats().items()):
             if not key.startswith(prefix):
                 continue
-            name, url = key[len(prefix):], stats.get_value(f"rivalry/selector_miss_url/{key[len(prefix):]}")
+            name = key[len(prefix):]
             if count >= pages:
-                self.selector_failed(f"{name} matched nothing on {count} page(s)", url)
+                self.selector_failed(f"{name} matched nothing on {count} page(s)")
             else:
-                self.record("note", f"{name} matched nothing on {count} of {pages} pages", url)
+                self.record("note", f"{name} matched nothing on {count} of {pages} pages",
+                            stats.get_value(f"rivalry/selector_miss_url/{name}"))
 
     # --- responses ----------------------------------------------------------------------------
 

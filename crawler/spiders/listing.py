@@ -86,12 +86,11 @@ class ListingSpider(SourceSpider):
                 yield request
         if not nodes:
             if page == 1:  # the layout changed (a later empty page is only the end of paging)
-                self.selector_failed(f"listing selector item = {item_expr!r} matched nothing", response.url)
+                self.selector_failed(f"listing selector item = {item_expr!r} matched nothing")
             return
         for key, count in matched.items():
             if considered and count == 0:  # on every item of the page: the markup changed, not one odd item
-                self.selector_failed(f"listing selector {key} = {selectors[key]!r} matched nothing",
-                                     response.url)
+                self.selector_failed(f"listing selector {key} = {selectors[key]!r} matched nothing")
         if fresh == 0 and not self.resume:
             self.crawler.stats.inc_value("rivalry/paging_stopped_known")
             return  # only known (or too old) items here: the older pages hold nothing new
