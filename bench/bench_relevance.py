@@ -74,14 +74,21 @@ def load(corpus: Path) -> list[dict]:
             row = json.loads(line)
             stored[row["path"]] = row
     docs = []
+
+    def add(row, text_row):
+        ann = annotations.get(row["path"])
+        docs.append({"path": row["path"], "title": text_row["title"], "text": text_row["text"],
+                     "split": split_of(row["path"]), "selected_as": row.get("selected_as"),
+                     "in_scope": bool(ann and ann["new"]), "annotated": ann is not None})
+
     with gzip.open(corpus, "rt", encoding="utf-8") as f:
         for line in f:
             row = json.loads(line)
-            text_row = stored.get(row["path"]) or as_stored(row)
-            ann = annotations.get(row["path"])
-            docs.append({"path": row["path"], "title": text_row["title"], "text": text_row["text"],
-                         "split": split_of(row["path"]), "selected_as": row["selected_as"],
-                         "in_scope": bool(ann and ann["new"]), "annotated": ann is not None})
+            add(row, stored.get(row["path"]) or as_stored(row))
+    seen = {d["path"] for d in docs}
+    for path in annotations.keys() - seen:  # annotated documents from outside this corpus file
+        if path in stored:
+            add(stored[path], stored[path])
     return docs
 
 
