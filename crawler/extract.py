@@ -1,8 +1,10 @@
 """Main text, title and publication date of an article page.
 
 Text comes from trafilatura. The date is taken from the most precise place that has one:
-a timestamp meta tag (keeps the time zone), then what the caller already knows (feed or API),
-then trafilatura's date search, then a date in the URL. A page with none is left undated
+the source's configured date element, a timestamp meta tag (keeps the time zone), then what the
+caller already knows from a feed, API or listing, then htmldate's search of the page's own
+metadata and visible text, and only then a date in the URL (China's MFA moved old pages: a
+February 2022 press conference lives at a ``t20240530_`` URL). A page with none is left undated
 (``published_at`` None), never given the crawl time.
 """
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
+import htmldate
 import parsel
 import trafilatura
 from dateutil import parser as dateutil_parser
@@ -48,6 +51,7 @@ class Extracted:
     text: str | None
     published_at: str | None  # UTC ISO 8601
     date_source: str | None
+    selector_misses: tuple[str, ...] = ()  # configured selectors (title, date, text) that matched nothing
 
 
 def to_utc_iso(value: str | datetime | None, default_tz: str = "UTC") -> str | None:
@@ -87,6 +91,16 @@ def select(selector: parsel.Selector, expr: str) -> list[str]:
     return out
 
 
+def page_date_of(html: str) -> str | None:
+    """The publication date the page itself shows, in its metadata or visible text (htmldate).
+    No URL is given: a date in the URL is the last resort, not a page date (trafilatura's own
+    date search takes the URL's first)."""
+    try:
+        return htmldate.find_date(html, original_date=True, extensive_search=True)
+    except (ValueError, TypeError):
+        return None
+
+
 def json_ld_date(selector: parsel.Selector) -> str | None:
     """datePublished from JSON-LD (dates inside scripts), never dateModified."""
     import json
@@ -107,6 +121,8 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
                     selectors: dict | None = None) -> Extracted:
     selector = parsel.Selector(text=html)
     selectors = selectors or {}
+    misses = tuple(key for key in ("title", "date", "text")
+                   if selectors.get(key) and not select(selector, selectors[key]))
     published, source = None, None
     if selectors.get("date"):  # the source's own date element beats generic guesses
         for value in select(selector, selectors["date"]):
@@ -120,14 +136,16 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
         if published:
             source = "meta"
             break
-    if not published and known_date:
+    if not published and known_date and known_date_source != "url":
         published, source = known_date, known_date_source
-    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
-    if not published and doc is not None and doc.date:
-        published, source = to_utc_iso(doc.date, tz), "page"
+    if not published and (page_date := page_date_of(html)):
+        published, source = to_utc_iso(page_date, tz), "page"
+    if not published and known_date:  # a listing's date read from the article's URL
+        published, source = known_date, known_date_source
     if not published and (url_date := date_from_url(url)):
         published, source = to_utc_iso(url_date, tz), "url"
+    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True, include_comments=False,
+                                      include_tables=False, favor_precision=True)
     configured_title = select(selector, selectors["title"]) if selectors.get("title") else []
     title = (next(iter(configured_title), None)
              or selector.css('meta[property="og:title"]::attr(content)').get()
@@ -141,4 +159,4 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
     if title and first.strip() == title:  # the page's <h1> repeats the title: keep it out of the text
         text = rest
     return Extracted(title=title, text=text.strip() or None,
-                     published_at=published, date_source=source)
+                     published_at=published, date_source=source, selector_misses=misses)

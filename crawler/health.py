@@ -33,6 +33,8 @@ def summarise(stats: dict) -> dict:
         "failures": {reason: {"count": n, "url": stats.get(f"rivalry/fail_url/{reason}")}
                      for reason, n in prefixed("rivalry/fail/").items()},
         "notes": sorted(prefixed("rivalry/note/")),
+        "note_counts": prefixed("rivalry/note/"),  # e.g. feed entries skipped for want of a link
+        "selectors": sorted(prefixed("rivalry/selector/")),  # configured selectors that matched nothing
     }
 
 
@@ -84,16 +86,27 @@ def mark_started(db_path, source_ids) -> None:
 
 
 def canary(summary: dict, best_entries: int, had_dates: int, had_texts: int) -> str | None:
-    """Why this source looks broken although nothing failed, or None."""
+    """Why this source looks broken although nothing failed, or None. A configured selector
+    that matched nothing is named: it flags the source even on its first crawl."""
     if summary["error"] or summary["not_modified"]:
         return None  # a failure is loud already; a 304 means nothing changed
+    found = _canary(summary, best_entries, had_dates, had_texts)
+    selectors = "; ".join(summary.get("selectors") or ())
+    if found:
+        finding, guess = found
+        return f"{finding}: {selectors or guess}"
+    return selectors or None
+
+
+def _canary(summary: dict, best_entries: int, had_dates: int, had_texts: int) -> tuple[str, str] | None:
+    """(what looks wrong, the likely cause) or None."""
     if summary["entries"] == 0 and best_entries > 0:
-        return f"yields nothing (saw {best_entries} items in an earlier crawl): layout or API changed?"
+        return f"yields nothing (saw {best_entries} items in an earlier crawl)", "layout or API changed?"
     fetched = summary["new"] + summary["changed"] + summary["unchanged"]
     if fetched >= 2 and summary["no_date"] == fetched and had_dates:
-        return f"no date on any of {fetched} pages (earlier pages had dates): date markup changed?"
+        return f"no date on any of {fetched} pages (earlier pages had dates)", "date markup changed?"
     if fetched >= 2 and summary["no_text"] == fetched and had_texts:
-        return f"no text on any of {fetched} pages (earlier pages had text): layout changed?"
+        return f"no text on any of {fetched} pages (earlier pages had text)", "layout changed?"
     return None
 
 

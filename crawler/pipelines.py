@@ -31,7 +31,8 @@ class StorePipeline:
         if item.get("status") == "irrelevant":
             self.stats.inc_value("rivalry/irrelevant")  # stored, set aside: see crawler/relevance.py
         if not item.get("text"):
-            item["status"] = "no_text"
+            if item.get("status") != store.TO_BE_PUBLISHED:  # a filing has its title only: says so
+                item["status"] = "no_text"
             self.stats.inc_value("rivalry/no_text")
         if not item.get("published_at"):
             self.stats.inc_value("rivalry/no_date")  # flagged in the run record, never invented

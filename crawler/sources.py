@@ -11,6 +11,8 @@ import re
 import tomllib
 from pathlib import Path
 
+from crawler import relevance
+
 DEFAULT_SOURCES = Path(__file__).resolve().parent / "sources.toml"
 KINDS = ("feed", "api", "listing", "sitemap")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -35,7 +37,12 @@ SOURCE_FIELDS = {
     "spider": (str, False),            # a subclass for a site that needs logic (crawler/spiders/sites.py)
     "content": (str, False),           # "full" (fetch the article) | "snippet" (feed/API text only: copyright)
     "relevance": (bool, False),        # false: everything this source publishes is on topic
+    "public_inspection": (bool, False),  # api: documents not yet published (status 'to_be_published'),
+                                       # replaced in place by the published one (same canonical URL)
     "keywords": (list, False),         # extra relevance keywords for this source
+    "relevance_given": (str, False),   # "party" | "topic": the relevance signal the source vouches
+                                       # for (its query asks for China; it only publishes export
+                                       # controls); its documents need only the other one
     "follow_pdfs": (bool, False),      # article pages: fetch linked PDF reports as documents
     "url_pattern": (str, False),       # sitemap/listing: only article URLs matching this regex
     "fields": (dict, False),           # api: where each document field sits in a result
@@ -45,7 +52,8 @@ SOURCE_FIELDS = {
 }
 DEFAULTS_FIELDS = {"user_agent": (str, False), "contact": (str, False), "delay": (float, False),
                    "keywords": (list, False)}
-API_FIELD_KEYS = {"results", "url", "title", "text", "published", "next", "identifier", "type", "total"}
+API_FIELD_KEYS = {"results", "url", "title", "text", "published", "next", "identifier", "type", "total",
+                  "scheduled"}  # scheduled: a public-inspection document's publication date
 API_REQUIRED = ("results", "url", "title", "published")
 PAGING_KEYS = {"mode": str, "param": str, "first": int, "size_param": str, "size": int}
 PAGING_MODES = {"api": ("next", "page", "offset", "none"), "listing": ("next", "index", "query", "none")}
@@ -105,6 +113,8 @@ def _check_source(entry: dict, label: str) -> None:
                 raise SourcesError(f"{label}: field 'window.{key}': use YYYY-MM-DD or -Nd (N days ago)")
     if entry.get("content", "full") not in CONTENT_MODES:
         raise SourcesError(f"{label}: field 'content': use one of {', '.join(CONTENT_MODES)}")
+    if entry.get("relevance_given", "party") not in relevance.SIGNALS:
+        raise SourcesError(f"{label}: field 'relevance_given': use one of {', '.join(relevance.SIGNALS)}")
     for index, word in enumerate(entry.get("keywords", [])):
         _check_type(word, str, f"{label}: field 'keywords[{index}]'")
     if "url_pattern" in entry:

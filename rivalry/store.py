@@ -423,6 +423,11 @@ def upsert_source(db: sqlite_utils.Database, source: dict) -> None:
     db["sources"].upsert(row, pk="id")
 
 
+# Status of a document filed for publication but not yet published (the Federal Register's
+# public-inspection desk): the published document, at the same canonical URL, replaces it.
+TO_BE_PUBLISHED = "to_be_published"
+
+
 def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
     """Insert or update one document by canonical URL; keep the old version when it changed.
 
@@ -433,13 +438,15 @@ def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
     doc["content_hash"] = content_hash(doc.get("title"), doc.get("text"))
     doc.setdefault("fetched_at", utc_now())
     existing = db.execute(
-        "SELECT title, text, published_at, fetched_at, content_hash FROM documents WHERE id = ?",
+        "SELECT title, text, published_at, fetched_at, content_hash, status FROM documents WHERE id = ?",
         [doc["id"]],
     ).fetchone()
     if existing is None:
         db["documents"].insert(doc)
         return "new"
-    if existing[4] == doc["content_hash"]:
+    if doc.get("status") == TO_BE_PUBLISHED and existing[5] != TO_BE_PUBLISHED:
+        return "unchanged"  # the desk still lists a document that is published: keep the published
+    if existing[4] == doc["content_hash"] and existing[5] == doc.get("status", "ok"):
         return "unchanged"
     db["document_versions"].insert(
         {"document_id": doc["id"], "title": existing[0], "text": existing[1],

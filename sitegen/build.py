@@ -300,6 +300,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             index = None
         else:
             index, changes, kinds = _index(db, out, inputs)
+            index.to_be_published = sitedata.to_be_published(db)
             events_key = digest(keys(index.events)).hex()
             skipped, n_events = index.skipped, len(index.events)
         clock("load")
@@ -611,8 +612,10 @@ class _Planner:
         the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.events], codes,
                                         {c: sitedata.action_label(c) for c in codes})
         plan.add("home", "index.html", "home.html",
-                 (repr(the_chart), keys(latest), len(index.events), common_key),
+                 (repr(the_chart), keys(latest), len(index.events), common_key,
+                  repr(index.to_be_published)),
                  title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
+                 to_be_published=index.to_be_published,
                  total=len(index.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
         facets = self.facets
         for (country, action), events in sorted(facets.items()):

@@ -175,6 +175,28 @@ def load(db, previous: Rows | None = None) -> SiteData:
     return data
 
 
+TO_BE_PUBLISHED_SHOWN = 20
+
+
+def to_be_published(db) -> tuple[tuple, ...]:
+    """Documents filed but not yet published (Federal Register public inspection), newest filing
+    first: (title, safe URL or None, filed day, scheduled publication day). Hostile text stays
+    text: the template escapes it, and a URL that is not plain http(s) is not linked."""
+    import json as _json
+
+    rows = db.execute(
+        "SELECT title, url, published_at, extra FROM documents WHERE status = 'to_be_published' "
+        "ORDER BY published_at DESC, id LIMIT ?", [TO_BE_PUBLISHED_SHOWN]).fetchall()
+    out = []
+    for title, url, filed, extra in rows:
+        try:
+            scheduled = (_json.loads(extra) if extra else {}).get("scheduled")
+        except (ValueError, AttributeError):
+            scheduled = None
+        out.append((_text(title) or "(untitled)", http_url(url), _date(filed), _date(scheduled)))
+    return tuple(out)
+
+
 def read(db, previous: Rows | None = None) -> SiteData:
     """The store's rows: sources and entities as dicts, documents and events as Rows, stories
     and response links as they are stored. No document, event or story dict yet (see fill)."""

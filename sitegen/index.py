@@ -108,6 +108,7 @@ class Index:
         self.countries: list[str] = []  # country slugs seen on events, sorted
         self._full: dict[str, dict] = {}  # entry id -> the dict the templates use
         self._entries_made: dict[str, Entry] = {}  # entry id -> its Entry (from_dicts)
+        self.to_be_published: tuple = ()  # filed, not yet published (data.to_be_published)
 
     # -- made from the rows alone (no story in use) -----------------------------------------------
 

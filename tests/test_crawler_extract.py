@@ -102,3 +102,41 @@ def test_line_breaks_inside_a_paragraph_are_whitespace():
            "computing chips destined for China, the agency said in a statement." in lines
     assert "A second paragraph that is long enough for the extractor to keep it, wrapped in " \
            "the source as well." in lines
+
+
+# --- dates: the page's own before the URL's (issue 13) ------------------------------------------
+
+MOVED_PAGE = """<html><head><title>Regular Press Conference on February 21, 2022</title></head>
+<body><div class="news-main"><h1>Regular Press Conference on February 21, 2022</h1>
+<p class="time">2022-02-21 20:45</p><p>China firmly opposes the US abusing export controls.</p>
+</div></body></html>"""
+MOVED_URL = "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/202405/t20240530_11332399.html"
+
+
+def test_the_page_date_wins_over_a_date_in_the_url():
+    # A listing that read the date from the URL hands it in as known; the page's own day wins.
+    url_day = to_utc_iso("2024-05-30", "Asia/Shanghai")
+    found = extract_article(MOVED_PAGE, MOVED_URL, known_date=url_day, known_date_source="url",
+                            tz="Asia/Shanghai")
+    assert (found.published_at, found.date_source) == ("2022-02-20T16:00:00+00:00", "page")
+
+
+def test_a_feed_date_still_wins_over_a_guess_from_the_text():
+    found = extract_article(MOVED_PAGE, MOVED_URL, known_date="2022-02-21T12:45:00+00:00",
+                            known_date_source="feed", tz="Asia/Shanghai")
+    assert (found.published_at, found.date_source) == ("2022-02-21T12:45:00+00:00", "feed")
+
+
+def test_the_url_date_is_the_last_resort():
+    found = extract_article(f"<html><body>{ARTICLE}</body></html>", MOVED_URL, tz="Asia/Shanghai")
+    assert (found.published_at, found.date_source) == ("2024-05-29T16:00:00+00:00", "url")
+
+
+def test_canonical_urls_follow_w3lib_then_the_project_rules():
+    from crawler.urls import canonical_url
+    # w3lib: percent-encoding normalised, dot segments resolved, query sorted, fragment dropped.
+    assert canonical_url("HTTP://WWW.Example.gov:80/a/./b/../c%7e/?b=2&a=1#top") == "https://www.example.gov/a/c~?a=1&b=2"
+    assert canonical_url("https://example.gov/caf\u00e9 x") == "https://example.gov/caf%C3%A9%20x"
+    # Project rules: tracking parameters go, a trailing slash goes, a real port stays.
+    assert canonical_url("https://example.gov/n/?utm_source=x&fbclid=1&id=7") == "https://example.gov/n?id=7"
+    assert canonical_url("http://127.0.0.1:8123/x/") == "https://127.0.0.1:8123/x"

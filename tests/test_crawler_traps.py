@@ -329,6 +329,7 @@ def test_canary_flags_a_source_that_suddenly_yields_nothing(bis_site, tmp_path):
                      "--out", tmp_path / "public", check=False)
     assert result.returncode != 0
     assert "CANARY: yields nothing" in result.stdout and "flagged by the canary" in result.stderr
+    assert "listing selector item = 'article.news-item' matched nothing" in result.stdout  # named
     status = rivalry("status", "--db", db_path).stdout
     assert "FLAGGED SOURCES (1)" in status and "yields nothing" in status
     listing_out = rivalry("sources", "--db", db_path, "--sources", bis_site["sources"]).stdout
@@ -359,11 +360,14 @@ def test_sources_command_shows_kind_last_success_items_and_last_error(bis_site):
 # --- relevance -----------------------------------------------------------------------------------------
 
 def test_relevance_keywords():
-    assert is_relevant("Commerce adds chip firms to the Entity List", "")
-    assert is_relevant("", "The rule covers AI model weights")
-    assert not is_relevant("National Park Week, 2025", "He said the park is beautiful.")  # 'said' is not 'AI'
+    # Two signals: a Chinese party and a contested technology or measure (tests/test_crawler_relevance.py
+    # has real snippets).
+    assert is_relevant("Commerce adds Chinese chip firms to the Entity List", "")
+    assert is_relevant("", "The rule covers AI model weights exported to China")
+    assert not is_relevant("", "The rule covers AI model weights")  # one signal is not evidence
+    assert not is_relevant("National Park Week, 2025", "He said the park in China is beautiful.")  # 'said' is not 'AI'
     assert not is_relevant("Fishery disaster determinations", "Salmon fisheries in Alaska")
-    assert is_relevant("Fishery disaster", "salmon", extra=["salmon"])
+    assert is_relevant("Fishery disaster", "salmon from China", extra=["salmon"])
 
 
 def test_a_failed_index_page_gets_no_304_next_time(tmp_path):

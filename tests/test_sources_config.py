@@ -80,6 +80,8 @@ mode = "query"
     (LISTING.replace('kind = "listing"', 'kind = "listing"\ntimezone = "Mars/Olympus"'), "field 'timezone': unknown time zone"),
     (LISTING.replace('kind = "listing"', 'kind = "listing"\nurl_pattern = "(("'), "field 'url_pattern': not a regular expression"),
     (LISTING.replace('kind = "listing"', 'kind = "listing"\ncontent = "all"'), "field 'content'"),
+    (LISTING.replace('kind = "listing"', 'kind = "listing"\nrelevance_given = "china"'),
+     "field 'relevance_given': use one of party, topic"),
     (LISTING.replace('kind = "listing"', 'kind = "listing"\nkeywords = ["chip", 3]'), "field 'keywords[1]'"),
     (LISTING + '[source.window]\nstart_param = "a"\nend_param = "b"\ndays = 30\n', "missing required field 'window.start'"),
     (LISTING + '[source.window]\nstart_param = "a"\nend_param = "b"\ndays = 30\nstart = "last year"\n', "field 'window.start'"),

@@ -18,6 +18,7 @@ import parsel
 
 from crawler.extract import to_utc_iso
 from crawler.spiders.base import SourceSpider
+from rivalry import store
 
 
 def pick(data, path: str | None):
@@ -222,10 +223,14 @@ class ApiSpider(SourceSpider):
         title = pick(result, fields["title"])
         if isinstance(title, str) and ("<" in title or "&" in title):
             title = html_to_text(title)
-        extra = {key: pick(result, fields.get(key)) for key in ("identifier", "type") if fields.get(key)}
-        yield self.make_item(url=url, title=title if isinstance(title, str) else None,
-                             text=text if isinstance(text, str) else None, published_at=published,
-                             date_source="api", extra=extra or None)
+        extra = {key: pick(result, fields.get(key)) for key in ("identifier", "type", "scheduled")
+                 if fields.get(key)}
+        item = self.make_item(url=url, title=title if isinstance(title, str) else None,
+                              text=text if isinstance(text, str) else None, published_at=published,
+                              date_source="api", extra=extra or None)
+        if self.source.get("public_inspection"):
+            item["status"] = store.TO_BE_PUBLISHED  # until the published document replaces it
+        yield item
 
     def next_page(self, response, data, results, fresh, page, number, window):
         paging = self.paging()
@@ -234,8 +239,9 @@ class ApiSpider(SourceSpider):
         if paging["mode"] == "next":
             next_url = pick(data, self.source["fields"].get("next"))
             if isinstance(next_url, str) and next_url:
+                # The API's own next link: when it leads nowhere (404, an error) paging ends there.
                 yield self.request(response.urljoin(next_url), self.parse_page, index=True,
-                                   page=page + 1, number=number + 1, window=window)
+                                   next_link=True, page=page + 1, number=number + 1, window=window)
         elif paging["mode"] in ("page", "offset"):
             if paging.get("size") and len(results) < paging["size"]:
                 return  # a short page is the last one

@@ -14,6 +14,7 @@ from crawler import checks, relevance
 from crawler.extract import extract_article, to_utc_iso
 from crawler.pdf import is_pdf, pdf_text
 from crawler.urls import canonical_url
+from rivalry import store
 
 # Exception class name -> the reason recorded for the source (Scrapy 2.13+ and Twisted names).
 ERROR_REASONS = {
@@ -67,11 +68,13 @@ class SourceSpider(scrapy.Spider):
 
     # --- requests and their failures ------------------------------------------------------
 
-    def request(self, url, callback, *, index=False, conditional=False, end_ok=False, **cb_kwargs):
+    def request(self, url, callback, *, index=False, conditional=False, end_ok=False,
+                next_link=False, **cb_kwargs):
         """A request whose failure is recorded with a reason. ``index``: a feed, listing or API
         page, whose failure fails the source; ``conditional``: send the stored ETag/Last-Modified;
-        ``end_ok``: a 404 here is the end of the paging, not a failure."""
-        meta = {"rivalry_index": index, "rivalry_end_ok": end_ok}
+        ``end_ok``: a 404 here is the end of the paging, not a failure; ``next_link``: a page the
+        previous page linked to, whose failure (any) ends the paging with a note."""
+        meta = {"rivalry_index": index, "rivalry_end_ok": end_ok, "rivalry_next_link": next_link}
         if conditional and not self.refresh:
             meta["rivalry_conditional"] = True
             meta["handle_httpstatus_list"] = [304]
@@ -117,14 +120,44 @@ class SourceSpider(scrapy.Spider):
                 return  # robots.txt said no: not a failure here
         else:
             reason = ERROR_REASONS.get(type(failure.value).__name__, type(failure.value).__name__)
-        if request.meta.get("rivalry_index"):
+        if request.meta.get("rivalry_next_link"):
+            # The pages before it were read and their documents stored: not a failed source.
+            self.record("note", f"paging ended: next page {reason}", request.url)
+        elif request.meta.get("rivalry_index"):
             self.record("fail", reason, request.url)
         else:
             self.record("note", f"article {reason}", request.url)
             self.crawler.stats.inc_value("rivalry/article_errors")
 
     def index_fail(self, reason: str, response) -> None:
+        if response.meta.get("rivalry_next_link"):  # a broken next page ends paging, see on_error
+            self.record("note", f"paging ended: next page {reason}", response.url)
+            return
         self.record("fail", reason, response.url)
+
+    # --- configured selectors that match nothing: a layout change, said by name -----------------
+
+    def selector_failed(self, reason: str) -> None:
+        """A configured selector matched nothing: the canary flags the source naming it (an
+        empty result is never a quiet success; health.canary)."""
+        self.crawler.stats.inc_value(f"rivalry/selector/{reason}")
+
+    def closed(self, reason):
+        """A configured article selector that matched on none of tonight's pages flags the
+        source by name (on some pages only: a note); the pages were stored with what trafilatura
+        found."""
+        stats = self.crawler.stats
+        pages = stats.get_value("rivalry/article_pages_with_selectors", 0)
+        prefix = "rivalry/selector_miss/"
+        for key, count in list(stats.get_stats().items()):
+            if not key.startswith(prefix):
+                continue
+            name = key[len(prefix):]
+            if count >= pages:
+                self.selector_failed(f"{name} matched nothing on {count} page(s)")
+            else:
+                self.record("note", f"{name} matched nothing on {count} of {pages} pages",
+                            stats.get_value(f"rivalry/selector_miss_url/{name}"))
 
     # --- responses ----------------------------------------------------------------------------
 
@@ -159,7 +192,9 @@ class SourceSpider(scrapy.Spider):
             try:
                 conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
                 # Every source's documents: the same item reached by another route is known too.
-                self._known = {row[0] for row in conn.execute("SELECT canonical_url FROM documents")}
+                # Not one still to be published: its published version must be fetched.
+                self._known = {row[0] for row in conn.execute(
+                    "SELECT canonical_url FROM documents WHERE status != ?", [store.TO_BE_PUBLISHED])}
                 conn.close()
             except sqlite3.Error:
                 pass  # no store yet: nothing is known
@@ -200,7 +235,8 @@ class SourceSpider(scrapy.Spider):
             import json
             item["extra"] = json.dumps(extra, sort_keys=True)
         if src.get("relevance", True) and not relevance.is_relevant(
-                title, text, src.get("keywords", ()), src.get("default_keywords", ())):
+                title, text, src.get("keywords", ()), src.get("default_keywords", ()),
+                given=src.get("relevance_given")):
             item["status"] = "irrelevant"
         return item
 
@@ -216,6 +252,13 @@ class SourceSpider(scrapy.Spider):
         found = extract_article(html, response.url, known_date=published_at,
                                 known_date_source=date_source, tz=self.tz,
                                 selectors=self.source.get("selectors"))
+        if self.source.get("selectors") and set(self.source["selectors"]) & {"title", "date", "text"}:
+            self.crawler.stats.inc_value("rivalry/article_pages_with_selectors")
+            for key in found.selector_misses:
+                expr = self.source["selectors"][key]
+                self.crawler.stats.inc_value(f"rivalry/selector_miss/article selector {key} = {expr!r}")
+                self.crawler.stats.set_value(f"rivalry/selector_miss_url/article selector {key} = {expr!r}",
+                                             response.url)
         if self.too_old(found.published_at):
             self.crawler.stats.inc_value("rivalry/skipped_old")
             return

@@ -63,6 +63,7 @@ class ListingSpider(SourceSpider):
         pattern = re.compile(self.source["url_pattern"]) if self.source.get("url_pattern") else None
         self.crawler.stats.inc_value("rivalry/index_pages")
         fresh = 0
+        matched, considered = {key: 0 for key in ("item_date", "item_title") if selectors.get(key)}, 0
         for node in nodes:
             href = node.attrib.get("href") or node.css("a::attr(href)").get()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
@@ -70,10 +71,13 @@ class ListingSpider(SourceSpider):
             link = response.urljoin(href)
             if pattern and not pattern.search(link):
                 continue
+            considered += 1
             published, date_source = self.item_date(node, link)
             title = None
             if selectors.get("item_title"):
                 title = next(iter(select(node, selectors["item_title"])), None)
+            for key in matched:
+                matched[key] += bool(select(node, selectors[key]))
             title = title or " ".join(" ".join(node.xpath(".//text()").getall()).split()) or None
             request = self.follow_article(response, link, published_at=published,
                                           date_source=date_source, feed_title=title)
@@ -81,7 +85,12 @@ class ListingSpider(SourceSpider):
                 fresh += 1
                 yield request
         if not nodes:
-            return  # an empty page ends paging (and an empty first page trips the canary)
+            if page == 1:  # the layout changed (a later empty page is only the end of paging)
+                self.selector_failed(f"listing selector item = {item_expr!r} matched nothing")
+            return
+        for key, count in matched.items():
+            if considered and count == 0:  # on every item of the page: the markup changed, not one odd item
+                self.selector_failed(f"listing selector {key} = {selectors[key]!r} matched nothing")
         if fresh == 0 and not self.resume:
             self.crawler.stats.inc_value("rivalry/paging_stopped_known")
             return  # only known (or too old) items here: the older pages hold nothing new
