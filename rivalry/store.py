@@ -382,7 +382,9 @@ def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
     problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
     if problems != ["ok"]:
         conn.close()
-        raise StoreError(damaged_message(path, "; ".join(problems)) + "; nothing was written")
+        # Its rows are multi-line ("*** in database main ***\nPage 12: ..."): one line here.
+        detail = "; ".join(line for row in problems for line in row.splitlines() if not line.startswith("***"))
+        raise StoreError(damaged_message(path, f"quick_check: {detail}") + "; nothing was written")
 
 
 def damaged_message(path: Path, detail: str) -> str:
