@@ -14,8 +14,9 @@ MAX_BODY_BYTES = DOWNLOAD_MAXSIZE
 # Characters of text stored per document; the rest is cut and the cut recorded in the
 # document's `extra` ("text_cut"). spaCy's parser needs about 1 GB per 100,000 characters
 # tagged at once and refuses more than 1,000,000 (E088: every tag run would fail on it);
-# 300,000 characters tag in about 15 s and 1.2 GB (measured on 2 cores), and hold the whole of
-# all but the longest Federal Register rules, whose summary and first sections come first.
+# 300,000 characters tag in 19-29 s with the pipeline's load and 1.2 GB (measured on 2 shared
+# cores), and hold all of a long press release or most of a Federal Register rule, whose
+# summary and first sections come first.
 MAX_TEXT_CHARS = 300_000
 
 # `rivalry query`: a recursive CTE can run for ever and randomblob() can ask for any amount of
