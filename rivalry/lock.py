@@ -43,17 +43,19 @@ def lock_path(db_path: Path) -> Path:
 # (https://sqlite.org/howtocorrupt.html#_posix_advisory_locks_canceled_by_a_separate_thread_doing_close_).
 # Releasing is LOCK_UN; one descriptor per file, reused by the next lock of the same file.
 _DESCRIPTORS: dict[tuple[int, int], int] = {}
+_HELD: set[int] = set()  # descriptors locked by this process now
 
 
 def _descriptor(path: Path) -> int:
+    try:
+        st = os.stat(path)  # a stat, not an open: an open and close here would be that close
+        if (st.st_dev, st.st_ino) in _DESCRIPTORS:
+            return _DESCRIPTORS[(st.st_dev, st.st_ino)]
+    except FileNotFoundError:
+        pass
     fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
     st = os.fstat(fd)
-    key = (st.st_dev, st.st_ino)
-    if key in _DESCRIPTORS:
-        os.close(fd)  # safe: the kept descriptor still holds the file open for SQLite
-        return _DESCRIPTORS[key]
-    _DESCRIPTORS[key] = fd
-    return fd
+    return _DESCRIPTORS.setdefault((st.st_dev, st.st_ino), fd)
 
 
 @contextmanager
@@ -74,14 +76,18 @@ def exclusive(db_path: Path, command: str, *, create: bool = True):
         raise LockError(f"{path}: cannot open the database to lock it for writing: "
                         f"{exc.strerror}") from None
     try:
+        if fd in _HELD:  # flock on the descriptor already holding it would simply succeed
+            raise BlockingIOError
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         raise Busy(f"{db_path} is busy: {_holder(path)} is writing to it; try again later") from None
+    _HELD.add(fd)
     try:
         _note_holder(path, f"rivalry {command} (pid {os.getpid()})")
         yield
     finally:
         _note_holder(path, "")  # a hard link's next busy message must not name a finished run
+        _HELD.discard(fd)
         fcntl.flock(fd, fcntl.LOCK_UN)
 
 
