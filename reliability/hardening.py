@@ -528,8 +528,10 @@ def odd_input(work: Path, what: str) -> dict:
         problem = one_line_error(result, str(path))
         stored = count(db) if db.exists() and count(db, "SELECT count(*) FROM sqlite_master WHERE name = 'documents'") else 0
         ok = problem is None and stored == 0
+        if not ok:
+            return _case(False, f"NOT REFUSED: {problem}; stored {stored}")
         reason = result.stderr.strip().splitlines()[-1].removeprefix(f"Error: {path}: ")
-        return _case(ok, f"refused: {reason.split(';')[0]}" if ok else f"NOT REFUSED: {problem}; stored {stored}")
+        return _case(True, f"refused: {reason.split(';')[0]}")
     if result.returncode != 0:
         return _case(False, f"NOT STORED: {result.stderr.strip()[-300:]}", rows_lost=1)
     if what == "UTF-16 text with a BOM":

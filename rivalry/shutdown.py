@@ -9,12 +9,14 @@ as a shell reports a process killed by it.
 
 A forked child (the tagger's pool workers, the site build's background work) inherits the
 handler: there the signal keeps its default action, the child's stop is its parent's business.
+A signal that lands where Python swallows exceptions (see ``_unraisable``) is raised again.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import sys
 import time
 
 HANDLED = (signal.SIGTERM, signal.SIGINT)
@@ -33,6 +35,7 @@ class Interrupted(BaseException):
 
 
 _OWNER: list[int] = []
+_STOPPING: list[int] = []  # the signal being handled, once one arrived
 
 
 def _handler(signum, frame):
@@ -40,16 +43,37 @@ def _handler(signum, frame):
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
-    # Once: a second signal during the clean-up must not interrupt the clean-up itself.
-    for sig in HANDLED:
-        signal.signal(sig, signal.SIG_IGN)
+    if _STOPPING:  # a second signal during the clean-up must not interrupt the clean-up itself
+        return
+    _STOPPING.append(signum)
     raise Interrupted(signum)
+
+
+def _unraisable(hook):
+    """Where Python cannot propagate an exception (a finalizer, an at-fork callback such as
+    logging's while the site build forks) it only prints it: then raise it again a moment
+    later, from wherever the main thread is by then."""
+    if isinstance(hook.exc_value, Interrupted) and os.getpid() == _OWNER[0]:
+        signum = hook.exc_value.signum
+
+        def raise_again(_alarm, _frame):
+            raise Interrupted(signum)
+
+        signal.signal(signal.SIGALRM, raise_again)
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
+        return
+    _PREVIOUS_HOOK[0](hook)
+
+
+_PREVIOUS_HOOK: list = []
 
 
 def install() -> None:
     _OWNER[:] = [os.getpid()]
     for sig in HANDLED:
         signal.signal(sig, _handler)
+    _PREVIOUS_HOOK[:] = [sys.unraisablehook]
+    sys.unraisablehook = _unraisable
 
 
 def children() -> list[int]:
