@@ -170,7 +170,8 @@ recorded `interrupted`, no process of its session left 0.2 s later, the writer l
 `PRAGMA integrity_check` and the invariants of the crash trials, and a re-run that exits 0.
 Read-only storage is a read-only bind mount in a private mount namespace (`unshare -m`):
 writes fail with EROFS, for root too. The damaged store has 20 of its document and
-full-text leaf pages overwritten with random bytes.
+full-text leaf pages overwritten with random bytes. The relative-path lock case passed before
+issue 12 too (the old lock file had the same name); it guards the lock on the file itself.
 
 | item | case | outcome | time |
 |---|---|---|---|
@@ -204,6 +205,7 @@ the next run (`tests/test_lock.py`, and every crash trial's re-run above).
 | issue 12 | a damaged store got a run row (and `crawl` exited 0) before the damage was found | `store.open_db` runs `PRAGMA quick_check` before writing; readers name the damaged file |
 | issue 12 | read-only storage: tracebacks from writers and `build --out`; readers could not open a WAL file | one-line errors; readers fall back to `immutable=1` |
 | issue 12 | SIGTERM: exit 143, no message, the run left `running`; SIGINT: "Aborted!", run `failed` | `rivalry/shutdown.py`: run `interrupted`, children stopped, lock released, one line, exit 128 + n |
+| hardening | SIGTERM landing in an at-fork callback (logging's, while the site build forks) was only printed by Python: the build went on, exit 0, run `ok` | `rivalry/shutdown.py` raises it again 50 ms later (`sys.unraisablehook`) |
 | issue 12 | a `.gz` file stored as 2 characters; UTF-16 and `<meta>` charsets garbled; an empty sources file crawled nothing; `search -export` read as options | `rivalry/local_files.py` (gzip, BOM, `<meta>`, charset_normalizer); `load_sources` refuses an empty file; the usage error says `rivalry search -- '"-export"'` |
 
 ## Closing note
