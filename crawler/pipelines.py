@@ -18,7 +18,9 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self, spider=None):
-        self.db = store.open_db(self.db_path)
+        # `rivalry crawl` checked the file (quick_check) before starting this crawl; once per
+        # spider would read the whole file once per source.
+        self.db = store.open_db(self.db_path, check=False)
         with self.db.conn:  # documents reference their source
             store.upsert_source(self.db, (spider or self.crawler.spider).source)
 

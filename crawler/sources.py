@@ -149,6 +149,10 @@ def load_sources(path: str | Path | None = None) -> dict:
             raise SourcesError(f"{path}: [defaults]: unknown field {key!r}")
         _check_type(value, DEFAULTS_FIELDS[key][0], f"{path}: [defaults]: field {key!r}")
 
+    if not raw.get("source"):
+        # An empty file would crawl nothing, night after night, and say nothing.
+        raise SourcesError(f"{path}: no [[source]] table: nothing to crawl "
+                           "(see docs/adding-a-source.md)")
     sources, seen = [], set()
     for index, entry in enumerate(raw.get("source", []), start=1):
         label = f"{path}: source {entry.get('id', f'#{index}')!r}"

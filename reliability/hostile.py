@@ -248,7 +248,8 @@ def run_harness(work: Path, long_chars: int = 600_000, log=print) -> dict:
         report = record["counts"].get("crawl", {}).get("hostile", {})
         notes = report.get("notes", [])
         conn = sqlite3.connect(db)
-        stored = {r[0]: (r[1], r[2]) for r in conn.execute("SELECT url, length(text), status FROM documents")}
+        stored = {r[0]: (r[1], r[2], r[3]) for r in conn.execute(
+            "SELECT url, length(text), status, json_extract(extra, '$.text_cut.chars') FROM documents")}
         conn.close()
         for name, (path, _body, expected) in server.items.items():
             url = server.url(path)
@@ -257,7 +258,8 @@ def run_harness(work: Path, long_chars: int = 600_000, log=print) -> dict:
                 if row is None:
                     outcomes[name] = "LOST"
                 elif row[0]:
-                    outcomes[name] = f"stored, {row[0]:,} characters of text"
+                    cut = f" (cut from {row[2]:,}, recorded)" if row[2] else ""
+                    outcomes[name] = f"stored, {row[0]:,} characters of text{cut}"
                 else:
                     outcomes[name] = f"stored with status {row[1]} (no text extracted)"
             elif expected == "skipped":

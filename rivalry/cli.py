@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from rivalry import store
+from rivalry import limits, store
 
 DEFAULT_OUT = Path("public")
 
@@ -32,17 +32,27 @@ def sources_option(func):
 
 
 def one_line_errors(func):
-    """Turn the errors a user can cause (bad file, bad config, bad SQL) into one clear line."""
+    """Turn the errors a user can cause (bad file, bad config, bad SQL, damaged or read-only
+    storage) into one clear line."""
     from crawler.sources import SourcesError
+    from rivalry.lock import LockError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (store.StoreError, SourcesError, FileNotFoundError) as exc:
+        except (store.StoreError, SourcesError, LockError, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from None
+        except sqlite3.DatabaseError as exc:
+            if "malformed" in str(exc):  # a reader met a damaged page part way through
+                raise click.ClickException(store.damaged_message(store.db_path(kwargs.get("db")), str(exc))
+                                           + "; any rows printed above are incomplete") from None
+            raise click.ClickException(f"SQLite: {exc}") from None
         except sqlite3.Error as exc:
             raise click.ClickException(f"SQLite: {exc}") from None
+        except OSError as exc:  # e.g. an output folder on read-only storage
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
     return wrapper
 
 
@@ -50,14 +60,18 @@ class BusyError(click.ClickException):
     exit_code = 75  # rivalry.lock.EXIT_BUSY: cron and scripts can tell "busy" from "failed"
 
 
-def writes_database(func):
-    """Hold the database's writer lock for the whole command; a second writer exits at once."""
+def writes_database(func=None, *, create: bool = True):
+    """Hold the database's writer lock for the whole command; a second writer exits at once.
+    ``create=False``: the command never creates the database (a missing one stays missing)."""
     from rivalry.lock import Busy, exclusive
+
+    if func is None:
+        return functools.partial(writes_database, create=create)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
-            with exclusive(store.db_path(kwargs.get("db")), func.__name__):
+            with exclusive(store.db_path(kwargs.get("db")), func.__name__, create=create):
                 return func(*args, **kwargs)
         except Busy as exc:
             raise BusyError(str(exc)) from None
@@ -196,7 +210,7 @@ def _build(database, out):
 @click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_OUT), show_default=True,
               help="Folder for the generated site.")
 @one_line_errors
-@writes_database
+@writes_database(create=False)
 def build(db, out):
     """Generate the static site from the database."""
     database = store.open_db(db, create=False)
@@ -251,31 +265,34 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
 @one_line_errors
 @writes_database
 def ingest(db, paths, date):
-    """Add local HTML or text files as documents of the 'manual' source."""
+    """Add local HTML or text files (optionally gzipped) as documents of the 'manual' source.
+    Files larger than a page the crawler accepts (20 MB), or not text, are refused, and then
+    none is stored."""
     from crawler.extract import to_utc_iso
+    from rivalry.local_files import read_local_file
 
     known_date = to_utc_iso(date) if date else None
     if date and not known_date:
         raise click.ClickException(f"--date {date!r} is not a date")
+    files = [read_local_file(Path(path).resolve()) for path in paths]  # all refusals come first
     database = store.open_db(db)
     outcomes = {}
     with store.recorded_run(database, "ingest") as run_id:
         with database.conn:
             store.upsert_source(database, {"id": "manual", "name": "Added by hand", "kind": "manual"})
-        for path in paths:
-            outcomes[str(path)] = _ingest_file(database, Path(path).resolve(), known_date)
+        for path, local in zip(paths, files):
+            outcomes[str(path)] = _ingest_file(database, local, known_date)
             click.echo(f"{outcomes[str(path)]:<9} {path}")
     store.finish_run(database, run_id, "ok", {"ingest": outcomes})
 
 
-def _ingest_file(database, path: Path, known_date: str | None) -> str:
+def _ingest_file(database, local, known_date: str | None) -> str:
     """Store one local file as a document of the 'manual' source; returns the upsert outcome."""
     from crawler.extract import extract_article
 
-    raw = path.read_bytes()
-    content = raw.decode("utf-8", errors="replace")
+    path, content = local.path, local.content
     uri = path.as_uri()
-    if path.suffix.lower() in (".html", ".htm") or content.lstrip()[:1] == "<":
+    if local.is_html:
         found = extract_article(content, uri, known_date=known_date, known_date_source="manual")
         title, text, published, date_source = found.title, found.text, found.published_at, found.date_source
     else:
@@ -316,16 +333,40 @@ def format_options(func):
 @db_option
 @click.argument("sql")
 @format_options
+@click.option("--timeout", type=click.FloatRange(0, min_open=True), default=limits.QUERY_TIMEOUT_SECONDS,
+              show_default=True, help="Stop the query after this many seconds.")
+@click.option("--max-memory", type=click.IntRange(1), default=limits.QUERY_MAX_MEMORY_MB, show_default=True,
+              metavar="MB", help="Stop the query when SQLite needs more memory than this.")
+@click.option("--no-limits", is_flag=True, help="Lift --timeout and --max-memory (a query may then run "
+              "for ever or take all memory).")
 @one_line_errors
-def query(db, sql, fmt):
-    """Run read-only SQL against the database (writes, ATTACH and setting PRAGMAs are refused)."""
-    from rivalry.reading import run_query
+def query(db, sql, fmt, timeout, max_memory, no_limits):
+    """Run read-only SQL against the database (writes, ATTACH and setting PRAGMAs are refused).
+    A query is stopped after --timeout seconds or past --max-memory; --no-limits lifts both."""
+    from rivalry.reading import QueryLimits, run_query
 
-    columns, rows = run_query(store.open_readonly(db), sql)
+    bounds = None if no_limits else QueryLimits(seconds=timeout, memory_mb=max_memory)
+    columns, rows = run_query(store.open_readonly(db), sql, limits=bounds)
     _print_rows(columns, rows, fmt)
 
 
-@cli.command()
+class DashTextCommand(click.Command):
+    """A command whose TEXT argument may start with a dash: Click reads `-export` as options
+    (-e -x ...), so the error says how to pass such a text."""
+
+    def parse_args(self, ctx, args):
+        given = list(args)  # the parser consumes the list
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            word = next((a for a in given if a.startswith(exc.option_name)), exc.option_name)
+            raise click.UsageError(
+                f"no such option: {exc.option_name} (in {word!r}); to search for text starting with a "
+                f"dash, end the options with -- and quote it for FTS5: rivalry {ctx.info_name} -- "
+                f"'\"{word}\"'", ctx) from None
+
+
+@cli.command(cls=DashTextCommand)
 @db_option
 @click.argument("text")
 @click.option("--action", help="Only documents with an event of this action type (e.g. entity_listing).")
@@ -336,7 +377,8 @@ def query(db, sql, fmt):
 @format_options
 @one_line_errors
 def search(db, text, action, entity, country, since, limit, fmt):
-    """Full-text search over titles (weighted) and text: "exact phrase", prefix*, AND/OR/NOT."""
+    """Full-text search over titles (weighted) and text: "exact phrase", prefix*, AND/OR/NOT.
+    Text starting with a dash goes after -- and in quotes: rivalry search -- '"-export"'."""
     from rivalry.reading import search_documents
 
     hits = search_documents(store.open_readonly(db), text, action=action, entity=entity,
@@ -457,12 +499,14 @@ def serve(directory, port, db):
     from functools import partial
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
+    from rivalry import shutdown
+
     handler = partial(SimpleHTTPRequestHandler, directory=directory)
     with ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
         click.echo(f"serving {directory} on http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
         try:
             server.serve_forever()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, shutdown.Interrupted):  # Ctrl-C is how it stops
             pass
 
 
@@ -527,7 +571,17 @@ def train_command():
 
 
 def main():
-    cli(prog_name="rivalry")
+    from rivalry import shutdown
+
+    shutdown.install()
+    try:
+        cli(prog_name="rivalry")
+    except shutdown.Interrupted as exc:
+        shutdown.stop_children()
+        run = getattr(exc, "run_id", None)
+        recorded = f"; run {run} recorded as interrupted" if run else ""
+        click.echo(f"Error: {exc}: stopped cleanly{recorded}", err=True)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,13 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterable
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
-from rivalry.store import StoreError
+from rivalry.store import StoreError, reader_authorizer
 
 
 class QueryRefused(StoreError):
@@ -27,15 +29,70 @@ class BadSearch(StoreError):
 REFUSAL_MARKERS = ("readonly", "read-only", "query_only", "not authorized")
 
 
-def run_query(conn: sqlite3.Connection, sql: str, params: dict | list | None = None):
-    """Execute read-only SQL; returns (columns, row iterator). Writes raise QueryRefused."""
+@dataclass(frozen=True)
+class QueryLimits:
+    """How long and how much memory one `rivalry query` may take (defaults: rivalry/limits.py)."""
+
+    seconds: float
+    memory_mb: int
+
+
+class QueryStopped(StoreError):
+    """A query stopped by its time or memory limit."""
+
+
+def run_query(conn: sqlite3.Connection, sql: str, params: dict | list | None = None,
+              limits: QueryLimits | None = None):
+    """Execute read-only SQL; returns (columns, row iterator). Writes raise QueryRefused; a
+    query past its ``limits`` (also while its rows are read) raises QueryStopped."""
+    if limits:
+        _bound(conn, limits)
     try:
         cursor = conn.execute(sql, params or [])
     except sqlite3.DatabaseError as exc:
         if any(marker in str(exc) for marker in REFUSAL_MARKERS):
             raise QueryRefused(f"refused: the database is opened read-only ({exc})") from None
-        raise
-    return [c[0] for c in cursor.description or []], cursor
+        raise _stopped(exc, limits) or exc
+    except MemoryError:
+        raise _stopped(MemoryError(), limits) from None
+    columns = [c[0] for c in cursor.description or []]
+    return columns, _rows(cursor, limits) if limits else cursor
+
+
+def _bound(conn: sqlite3.Connection, limits: QueryLimits) -> None:
+    # Time: SQLite calls the progress handler every 10,000 virtual-machine steps; a true result
+    # interrupts the statement. Memory: the heap limit makes an allocation past it fail (the
+    # statement, not the process), and no single string or blob may be larger than it.
+    deadline = time.monotonic() + limits.seconds
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    memory = limits.memory_mb * 1024 * 1024
+    conn.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, memory)
+    conn.set_authorizer(None)  # the reader's authorizer refuses every PRAGMA that sets
+    try:
+        conn.execute(f"PRAGMA hard_heap_limit = {int(memory)}")
+    finally:
+        conn.set_authorizer(reader_authorizer)
+
+
+def _rows(cursor, limits):
+    try:
+        yield from cursor
+    except sqlite3.DatabaseError as exc:
+        raise _stopped(exc, limits) or exc
+    except MemoryError:
+        raise _stopped(MemoryError(), limits) from None
+
+
+def _stopped(exc: BaseException, limits: QueryLimits | None) -> QueryStopped | None:
+    if limits is None:
+        return None
+    lift = "; --no-limits lifts the limits"
+    if "interrupted" in str(exc):
+        return QueryStopped(f"query stopped after {limits.seconds:g} s (--timeout{lift})")
+    if isinstance(exc, MemoryError) or "too big" in str(exc) or "out of memory" in str(exc):
+        return QueryStopped(f"query stopped: it needed more than {limits.memory_mb} MB "
+                            f"(--max-memory{lift})")
+    return None
 
 
 # --- full-text search -----------------------------------------------------------------------

@@ -328,19 +328,28 @@ def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
     # drop every POSIX lock this process holds on it (fcntl locks are per process, not per fd).
     if "file is not a database" in str(exc):
         return StoreError(f"{path} is not an SQLite database")
+    if "malformed" in str(exc):
+        return StoreError(damaged_message(path, str(exc)))
     return StoreError(f"{path}: {exc}")
 
 
-def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sqlite_utils.Database:
-    """Open (and create or upgrade) the store for writing."""
+def open_db(path: str | os.PathLike | None = None, *, create: bool = True,
+            check: bool = True) -> sqlite_utils.Database:
+    """Open (and create or upgrade) the store for writing.
+
+    Nothing is written before the file has passed ``PRAGMA quick_check`` (``check``): a
+    damaged file is refused as it is, not given a run row first."""
     path = db_path(path)
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist (run `rivalry crawl` or `rivalry nightly` first)")
         path.parent.mkdir(parents=True, exist_ok=True)
+    _check_writable(path)
     try:
         conn = sqlite3.connect(str(path), timeout=30)
         db = sqlite_utils.Database(conn)
+        if check:
+            _check_intact(conn, path)
         # Refuse a newer file before anything here changes it (journal_mode=WAL rewrites the
         # header of a rollback-journal file).
         version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -359,6 +368,31 @@ def open_db(path: str | os.PathLike | None = None, *, create: bool = True) -> sq
     return db
 
 
+def _check_writable(path: Path) -> None:
+    # access() reports a read-only mount even to root (EROFS), unlike a permission bit. A
+    # writer needs the folder too: WAL keeps its -wal and -shm files beside the database.
+    for place in (path, path.parent):
+        if place.exists() and not os.access(place, os.W_OK):
+            raise StoreError(f"{path}: cannot write to {'the database' if place == path else 'its folder'}"
+                             f" (read-only storage?); writers need the file and its folder writable")
+
+
+def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
+    """PRAGMA quick_check: every b-tree page and its order, not index contents (0.6 s for a
+    200 MB file, warm cache; integrity_check takes twice that)."""
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    if problems != ["ok"]:
+        conn.close()
+        # Its rows are multi-line ("*** in database main ***\nPage 12: ..."): one line here.
+        detail = "; ".join(line for row in problems for line in row.splitlines() if not line.startswith("***"))
+        raise StoreError(damaged_message(path, f"quick_check: {detail}") + "; nothing was written")
+
+
+def damaged_message(path: Path, detail: str) -> str:
+    return (f"{path} is damaged ({detail[:300]}); restore it from a backup or the snapshot "
+            f"(rivalry snapshot), or try the sqlite3 shell's .recover")
+
+
 # PRAGMAs a reader may run. Those whose argument names a table or index may take one; the
 # others read a setting and are refused when given a value (which would change it).
 PRAGMAS_WITH_NAME = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
@@ -368,7 +402,7 @@ PRAGMAS_READ_ONLY = {"user_version", "schema_version", "page_count", "page_size"
                      "module_list", "pragma_list", "journal_mode", "encoding", "data_version"}
 
 
-def _reader_authorizer(action, arg1, arg2, db_name, trigger):
+def reader_authorizer(action, arg1, arg2, db_name, trigger):
     if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
         return sqlite3.SQLITE_DENY
     if action == sqlite3.SQLITE_PRAGMA:
@@ -379,24 +413,51 @@ def _reader_authorizer(action, arg1, arg2, db_name, trigger):
 
 def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
     """A read-only connection: SQLite refuses every write (mode=ro, query_only) and the
-    authorizer refuses ATTACH, DETACH and any PRAGMA that could change state."""
+    authorizer refuses ATTACH, DETACH and any PRAGMA that could change state.
+
+    On read-only storage (a published snapshot on a read-only mount) a WAL file cannot be read
+    with mode=ro: SQLite must create its -shm file. There the file is opened immutable, which
+    is exact as long as no -wal file holds changes that never reached the database."""
     path = db_path(path)
     if not path.exists():
         raise StoreError(f"{path} does not exist")
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
-    conn.execute("PRAGMA query_only=ON")
     try:
-        # Reads the schema page: a file with an SQLite header but a damaged body fails here,
-        # named, instead of at the first query as a bare "file is not a database".
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn = _open_reader(path, "mode=ro")
+    except sqlite3.OperationalError as exc:
+        if not _on_read_only_storage(path):
+            raise _database_error(path, exc) from None
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(f"{path} is on read-only storage with changes still in {wal.name}; "
+                             f"copy both to writable storage, or publish a `rivalry snapshot`") from None
+        try:
+            conn = _open_reader(path, "immutable=1")
+        except sqlite3.DatabaseError as exc2:
+            raise _database_error(path, exc2) from None
     except sqlite3.DatabaseError as exc:
-        conn.close()
         raise _database_error(path, exc) from None
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.set_authorizer(_reader_authorizer)
+    conn.set_authorizer(reader_authorizer)
     if version > SCHEMA_VERSION:
         raise StoreError(_too_new(path, version))
     return conn
+
+
+def _open_reader(path: Path, mode: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=30)
+    try:
+        conn.execute("PRAGMA query_only=ON")
+        # Reads the schema page: a file with an SQLite header but a damaged body fails here,
+        # named, instead of at the first query as a bare "file is not a database".
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise
+    return conn
+
+
+def _on_read_only_storage(path: Path) -> bool:
+    return not os.access(path.parent, os.W_OK)
 
 
 def _too_new(path: Path, version: int) -> str:
@@ -433,7 +494,7 @@ def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
 
     Returns 'new', 'changed' or 'unchanged'.
     """
-    doc = dict(doc)
+    doc = cut_text(dict(doc))
     doc["id"] = document_id(doc["canonical_url"])
     doc["content_hash"] = content_hash(doc.get("title"), doc.get("text"))
     doc.setdefault("fetched_at", utc_now())
@@ -461,10 +522,28 @@ def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
     return "changed"
 
 
+def cut_text(doc: dict) -> dict:
+    """Keep at most limits.MAX_TEXT_CHARS of a document's text, recording the cut in its
+    `extra` (JSON) as {"text_cut": {"chars": original length, "kept": kept}}: every document
+    enters the store here, so none can hold more than the tagger can take in one go."""
+    import json
+
+    from rivalry.limits import MAX_TEXT_CHARS
+
+    text = doc.get("text")
+    if not text or len(text) <= MAX_TEXT_CHARS:
+        return doc
+    extra = doc.get("extra")
+    extra = json.loads(extra) if isinstance(extra, str) else dict(extra or {})
+    extra["text_cut"] = {"chars": len(text), "kept": MAX_TEXT_CHARS}
+    return {**doc, "text": text[:MAX_TEXT_CHARS], "extra": json.dumps(extra, sort_keys=True)}
+
+
 def start_run(db: sqlite_utils.Database, command: str) -> int:
     """Record a new run. A run still 'running' at this point is a dead one: every writing
     command holds the writer lock (rivalry/lock.py), so its process was killed before it could
-    finish; it is marked 'interrupted' (finished stays NULL) instead of running forever."""
+    finish; it is marked 'interrupted' (finished stays NULL) instead of running forever. (A
+    run stopped by SIGTERM or SIGINT marks itself, see rivalry/shutdown.py.)"""
     import json
 
     with db.conn:
@@ -479,15 +558,21 @@ def start_run(db: sqlite_utils.Database, command: str) -> int:
 def recorded_run(db: sqlite_utils.Database, command: str, counts: dict | None = None,
                  errors: dict | None = None):
     """Record a run around a block; yields its id. If the block raises, the run is finished as
-    'failed' with what ``counts`` and ``errors`` hold so far plus the exception under ``command``.
+    'failed' ('interrupted' on SIGTERM or SIGINT) with what ``counts`` and ``errors`` hold so
+    far plus the exception under ``command``.
     On success the block finishes the run itself (it knows whether it was ok or flagged)."""
+    from rivalry.shutdown import Interrupted
+
     run_id = start_run(db, command)
     try:
         yield run_id
     except BaseException as exc:
         errors = {} if errors is None else errors
         errors[command] = str(exc)
-        finish_run(db, run_id, "failed", counts, errors)
+        if isinstance(exc, Interrupted):
+            exc.run_id = run_id  # for the one line the command prints
+        finish_run(db, run_id, "interrupted" if isinstance(exc, Interrupted) else "failed",
+                   counts, errors)
         raise
 
 

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Run the reliability harnesses in full and write docs/reliability.md (issue 7).
+"""Run the reliability harnesses in full and write docs/reliability.md (issues 7 and 12).
 
     .venv/bin/python scripts/reliability_report.py            # 40 kills, 12 x 90 fault URLs
     .venv/bin/python scripts/reliability_report.py --kills 10 --fault-articles 30   # quicker
 
 The same harnesses run in a short setting in `make test` (tests/test_reliability_crash.py,
-tests/test_faults.py, tests/test_hostile.py, tests/test_reliability_concurrency.py).
+tests/test_faults.py, tests/test_hostile.py, tests/test_reliability_concurrency.py,
+tests/test_hardening.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reliability import crash, faults, hostile  # noqa: E402
+from reliability import crash, faults, hardening, hostile  # noqa: E402
 
 
 def table(rows) -> str:
@@ -45,6 +46,7 @@ def main(argv=None) -> int:
     if args.from_json:
         figures = json.loads(args.from_json.read_text())
         c, f, h, seconds = figures["crash"], figures["faults"], figures["hostile"], figures["seconds"]
+        g = figures["hardening"]
         when = datetime.fromisoformat(figures["when"])
     else:
         shutil.rmtree(work, ignore_errors=True)
@@ -58,19 +60,26 @@ def main(argv=None) -> int:
                                seed=args.seed, log=lambda *a: None)
         print("== hostile-input harness", flush=True)
         h = hostile.run_harness(work / "hostile", log=lambda *a: None)
+        print("== hardening harness", flush=True)
+        g = hardening.run_harness(work / "hardening", log=lambda line: print("  " + line, flush=True))
         seconds = time.monotonic() - started
         (work / "figures.json").write_text(json.dumps(
-            {"crash": c, "faults": f, "hostile": h, "seconds": seconds, "when": when.isoformat()},
-            indent=1, default=str))
+            {"crash": c, "faults": f, "hostile": h, "hardening": g, "seconds": seconds,
+             "when": when.isoformat()}, indent=1, default=str))
 
-    lost = c["rows_lost"] + f["missing"] + f["unaccounted"] + sum(
+    lost = c["rows_lost"] + f["missing"] + f["unaccounted"] + g["rows_lost"] + sum(
         1 for v in h["outcomes"].values() if v == "LOST")
     dups = c["duplicates"] + f["duplicates"] + h["duplicates"]
     summary = [
         ("kills survived / tried (SIGKILL)", f"{c['kills_survived']} / {c['kills_tried']}"),
+        ("stops survived / tried (SIGTERM, SIGINT)", f"{g['stop_ok']} / {g['stop_tried']}"),
         ("faults survived / injected", f"{f['faults_survived']} / {f['faults_injected']} "
                                        f"(over {f['requests']} requests)"),
+        ("storage faults survived / injected (damaged file, read-only storage)",
+         f"{g['fault_ok']} / {g['fault_tried']}"),
         ("hostile inputs neutralised / tried", f"{h['hostile_neutralised']} / {h['hostile_tried']}"),
+        ("hostile inputs neutralised / tried (other names, sizes, queries, files, arguments)",
+         f"{g['hostile_ok']} / {g['hostile_tried']}"),
         ("rows lost", lost),
         ("duplicates", dups),
     ]
@@ -83,7 +92,9 @@ def main(argv=None) -> int:
                             for k, n in sorted(f["faults_by_kind"].items()))
     hostile_rows = "\n".join(f"| {k} | {v} |" for k, v in h["outcomes"].items())
     problems = c["failures"] and [f"{t['stage']}: {t['problems']}" for t in c["failures"]]
-    problems = (problems or []) + f["problems"] + h["problems"]
+    problems = (problems or []) + f["problems"] + h["problems"] + g["problems"]
+    hardening_rows = "\n".join(f"| {r['item']} | {name} | {r['outcome']} | {r['seconds']} s |"
+                               for name, r in g["cases"].items())
     doc = f"""# Reliability figures
 
 Written by `scripts/reliability_report.py` on {when:%Y-%m-%d %H:%M} UTC
@@ -150,6 +161,26 @@ Malformed configuration and bad database files are in `tests/test_hostile.py` (e
 one `Error:` line naming the file, exit 1, the file unchanged byte for byte), with the sources
 validator in `tests/test_sources_config.py` and the site's escaping in `tests/test_site*.py`.
 
+## Hardening (`reliability/hardening.py`, issue 12)
+
+Each case through the real command on a real SQLite file; "stop" cases send the signal to
+the `rivalry nightly` process alone, as `kill` does, once its phase is under way (its first
+document, tagging or site file), then check: exit 128 + the signal, one `Error:` line, the run
+recorded `interrupted`, no process of its session left 0.2 s later, the writer lock free,
+`PRAGMA integrity_check` and the invariants of the crash trials, and a re-run that exits 0.
+Read-only storage is a read-only bind mount in a private mount namespace (`unshare -m`):
+writes fail with EROFS, for root too. The damaged store has 20 of its document and
+full-text leaf pages overwritten with random bytes. The relative-path lock case passed before
+issue 12 too (the old lock file had the same name); it guards the lock on the file itself.
+
+| item | case | outcome | time |
+|---|---|---|---|
+{hardening_rows}
+
+Limits they rest on (`rivalry/limits.py`): a file given to `ingest` at most 20 MB (the
+crawler's `DOWNLOAD_MAXSIZE`), a document's text at most 300,000 characters (the cut recorded
+in `documents.extra`), `rivalry query` 60 s and 512 MB unless `--no-limits`.
+
 ## Readers alongside a writer
 
 `tests/test_reliability_concurrency.py`: `rivalry query`, `search`, `status`, `export`,
@@ -168,6 +199,14 @@ the next run (`tests/test_lock.py`, and every crash trial's re-run above).
 | hostile | tagging was quadratic in document length (`Span.ents` walks the whole document): one 590 KB page held `rivalry tag` for 7 min 45 s | `nlp/extract.py` indexes a document's entities once (150 KB: 33.5 s → 1.0 s; identical output) |
 | hostile | a file with an SQLite header and a damaged body: readers said "file is not a database" without naming it | `store.open_readonly` probes the schema page and names the file |
 | hostile | a newer rivalry's rollback-journal database was switched to WAL (header rewritten) before being refused | `store.open_db` checks the schema version first |
+| issue 12 | the writer lock was named after the path given: a symlink or hard link to the store let a second writer in | `rivalry/lock.py` locks the database file itself (flock: the inode, whatever its name) |
+| issue 12 | `ingest` took a file of any size (50 MB: 34 s, 1.76 GB; the next `tag` stalled); a text over 1,000,000 characters failed every `tag` (spaCy E088) | `ingest` refuses files over 20 MB; `store.cut_text` keeps 300,000 characters and records the cut |
+| issue 12 | `rivalry query` ran a recursive CTE for ever and allocated 900 MB for `randomblob(900000000)` | `--timeout` (progress handler) and `--max-memory` (heap and length limits), `--no-limits` |
+| issue 12 | a damaged store got a run row (and `crawl` exited 0) before the damage was found | `store.open_db` runs `PRAGMA quick_check` before writing; readers name the damaged file |
+| issue 12 | read-only storage: tracebacks from writers and `build --out`; readers could not open a WAL file | one-line errors; readers fall back to `immutable=1` |
+| issue 12 | SIGTERM: exit 143, no message, the run left `running`; SIGINT: "Aborted!", run `failed` | `rivalry/shutdown.py`: run `interrupted`, children stopped, lock released, one line, exit 128 + n |
+| hardening | SIGTERM landing in an at-fork callback (logging's, while the site build forks) was only printed by Python: the build went on, exit 0, run `ok` | `rivalry/shutdown.py` raises it again 50 ms later (`sys.unraisablehook`) |
+| issue 12 | a `.gz` file stored as 2 characters; UTF-16 and `<meta>` charsets garbled; an empty sources file crawled nothing; `search -export` read as options | `rivalry/local_files.py` (gzip, BOM, `<meta>`, charset_normalizer); `load_sources` refuses an empty file; the usage error says `rivalry search -- '"-export"'` |
 
 ## Closing note
 
