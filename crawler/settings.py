@@ -3,6 +3,8 @@
 `crawler.run` overrides RIVALRY_DB, RIVALRY_ARCHIVE_DIR and RIVALRY_REPLAY per run.
 """
 
+from rivalry import limits  # a module, not an upper-case name: Scrapy reads no setting from it
+
 BOT_NAME = "rivalry"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
@@ -20,7 +22,7 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 408]  # 429 is RetryAfterMiddleware's: it waits as asked
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_MAXSIZE = limits.MAX_BODY_BYTES  # rivalry/limits.py: ingest refuses a larger file too
 DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
 
 DOWNLOADER_MIDDLEWARES = {

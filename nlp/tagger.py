@@ -16,6 +16,8 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from rivalry.limits import MAX_TEXT_CHARS
+
 from .actions import ACTIONS_PATH, load_taxonomy
 from .clean import BOILERPLATE_PATH, non_english_reason, prepare
 from .gazetteer import GAZETTEER_PATH, load_gazetteer
@@ -87,21 +89,26 @@ def _pending(db, retag: bool, version: str, page: int = 200) -> Iterator[dict]:
     last = ""
     cond = "" if retag else \
         "AND (t.document_id IS NULL OR t.pipeline_version != :version)"
+    # The text is read cut to the store's bound: a document stored before the store cut texts
+    # (or by another writer) cannot stall a nightly or make spaCy refuse the batch (E088).
     sql = f"""
-        SELECT d.id, d.text, d.published_at, d.status, d.language, d.title, d.url,
-               s.timezone, s.issuer_id
+        SELECT d.id, substr(d.text, 1, :max_chars), d.published_at, d.status, d.language,
+               d.title, d.url, s.timezone, s.issuer_id, length(d.text)
         FROM documents d LEFT JOIN taggings t ON t.document_id = d.id
         LEFT JOIN sources s ON s.id = d.source_id
         WHERE d.id > :last {cond}
         ORDER BY d.id LIMIT :page"""
     while True:
-        rows = db.execute(sql, {"last": last, "version": version, "page": page}).fetchall()
+        rows = db.execute(sql, {"last": last, "version": version, "page": page,
+                                "max_chars": MAX_TEXT_CHARS}).fetchall()
         if not rows:
             return
         for r in rows:
+            cut = f"text cut to {MAX_TEXT_CHARS:,} of {r[9]:,} characters" \
+                if (r[9] or 0) > MAX_TEXT_CHARS else None
             yield {"id": r[0], "text": r[1], "published_at": r[2], "status": r[3],
                    "language": r[4], "title": r[5], "url": r[6], "timezone": r[7],
-                   "issuer_id": r[8]}
+                   "issuer_id": r[8], "cut": cut}
         last = rows[-1][0]
 
 
@@ -177,7 +184,7 @@ def _work(docs: list[dict], batch_size: int) -> list[tuple[str, str | None, obje
     for parsed, (i, doc, prepared) in nlp.pipe(texts, as_tuples=True, batch_size=batch_size):
         result = extractor.extract(parsed, document_id=doc["id"], info=_info(doc),
                                    offset=prepared.to_original)
-        out[i] = (doc["id"], None, result)
+        out[i] = (doc["id"], doc["cut"], result)
     return out
 
 
@@ -213,7 +220,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
                 "SELECT id FROM entities WHERE id IN (%s)" % ",".join(
                     "?" * len(result.new_entities)),
                 list(result.new_entities))} if result.new_entities else set()
-            _write(db, doc_id, version, result=result)
+            _write(db, doc_id, version, result=result, reason=reason)
             counts["tagged"] += 1
             counts["mentions"] += len(result.mentions)
             counts["events"] += len(result.events)
@@ -240,7 +247,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
         for parsed, (doc, prepared) in nlp.pipe(texts(), as_tuples=True,
                                                 batch_size=batch_size):
             record(doc["id"], extractor.extract(parsed, document_id=doc["id"], info=_info(doc),
-                                                offset=prepared.to_original))
+                                                offset=prepared.to_original), reason=doc["cut"])
     if stories and (counts["tagged"] or counts["skipped"] or _stories_missing(db)):
         from .stories import cluster_stories
 

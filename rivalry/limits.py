@@ -5,11 +5,10 @@ No single document may stall a nightly, and no single query may hang or exhaust 
 
 from __future__ import annotations
 
-from crawler.settings import DOWNLOAD_MAXSIZE
-
-# A file given to `rivalry ingest` may be as large as a body the crawler accepts, no larger
-# (a .gz file: once decompressed).
-MAX_BODY_BYTES = DOWNLOAD_MAXSIZE
+# A body the crawler accepts (crawler/settings.py DOWNLOAD_MAXSIZE is this) and a file given to
+# `rivalry ingest` (a .gz file: once decompressed) may be this large, no larger. Defined here,
+# at the bottom, so the store and the tagger can use the bounds without importing the crawler.
+MAX_BODY_BYTES = 20 * 1024 * 1024
 
 # Characters of text stored per document; the rest is cut and the cut recorded in the
 # document's `extra` ("text_cut"). spaCy's parser needs about 1 GB per 100,000 characters

@@ -136,3 +136,25 @@ def test_headline_from_title_or_lead():
     long = "word " * 60
     assert len(headline(None, long)) <= 161 and headline(None, long).endswith("…")
     assert headline(None, None) is None
+
+
+def test_the_tagger_bounds_the_text_it_tags_and_records_the_cut(db, tag, monkeypatch):
+    # The store cuts texts as they come in (rivalry/limits.py); a document stored before that,
+    # or written by hand, is still tagged only up to the bound, and the cut is recorded. The
+    # bound is lowered here so the test tags a few pages, not 300,000 characters.
+    import nlp.tagger
+
+    monkeypatch.setattr(nlp.tagger, "MAX_TEXT_CHARS", 2_000)
+    head = "Today the Commerce Department added Huawei to the Entity List. "
+    doc_id = add_official(db, url="https://wh.example/long", title="Commerce adds Huawei",
+                          published_at="2025-06-10T15:00:00+00:00", text="placeholder")
+    long_text = head + "The weather was mild. " * 2_000 + "China imposed tariffs on soybeans."
+    db.execute("UPDATE documents SET text = ? WHERE id = ?", [long_text, doc_id])
+    db.conn.commit()
+    tag(db)
+    status, reason = db.execute("SELECT status, reason FROM taggings WHERE document_id = ?",
+                                [doc_id]).fetchone()
+    assert status == "tagged"
+    assert reason == f"text cut to 2,000 of {len(long_text):,} characters"
+    assert all(e["evidence_end"] <= 2_000 for e in events(db, doc_id))
+    assert not [e for e in events(db, doc_id) if e["action"] == "tariff"]  # past the cut
