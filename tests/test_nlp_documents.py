@@ -158,3 +158,14 @@ def test_the_tagger_bounds_the_text_it_tags_and_records_the_cut(db, tag, monkeyp
     assert reason == f"text cut to 2,000 of {len(long_text):,} characters"
     assert all(e["evidence_end"] <= 2_000 for e in events(db, doc_id))
     assert not [e for e in events(db, doc_id) if e["action"] == "tariff"]  # past the cut
+
+
+def test_an_unlinked_chinese_party_makes_china_the_target(db, tag):
+    # "a Chinese oil terminal" is no gazetteer entity, but the measure is aimed at China
+    doc_id = add_official(db, url="https://wh.example/terminal", title="Week of wins",
+                          published_at="2025-03-21T15:00:00+00:00",
+                          text="Today the Department of State sanctioned a Chinese oil terminal "
+                               "for buying and storing Iranian crude oil.")
+    tag(db)
+    new = [e for e in events(db, doc_id) if e["role"] == "new" and e["action"] == "sanction"]
+    assert new and new[0]["target_id"] == "china", new
