@@ -58,30 +58,26 @@ def split_of(path: str) -> str:
 
 
 def choose(rows: list[dict]) -> list[dict]:
-    rng = random.Random(SEED)
+    """Round 1, then round 2 from what round 1 left (each round with its own seed)."""
+    first = draw(rows, random.Random(SEED), TOPIC_DRAW, MAX_SPOKEN_WORDS, RANDOM_OTHER)
+    taken = {r["path"] for r in first}
+    second = draw([r for r in rows if r["path"] not in taken], random.Random(ROUND2_SEED),
+                  ROUND2_DRAW, ROUND2_MAX_SPOKEN_WORDS, ROUND2_RANDOM_OTHER)
+    return sorted(first + second, key=lambda r: r["path"])
+
+
+def draw(rows: list[dict], rng: random.Random, topic_draw: dict, max_spoken_words: int,
+         random_other: int) -> list[dict]:
+    """One round: per section, all or a seeded sample of the topic-word documents (spoken ones
+    up to `max_spoken_words`), then `random_other` of the nightly noise."""
     chosen = []
-    for section, n in TOPIC_DRAW.items():
+    for section, n in topic_draw.items():
         pool = [r for r in rows if r["selected_as"] == "matches-topic-words" and r["section"] == section
-                and (section not in SPOKEN or len(r["markdown"].split()) <= MAX_SPOKEN_WORDS)]
+                and (section not in SPOKEN or len(r["markdown"].split()) <= max_spoken_words)]
         chosen += pool if n is None or n >= len(pool) else rng.sample(pool, n)
     others = [r for r in rows if r["selected_as"] == "random-other"
               and len(r["markdown"].split()) <= MAX_OTHER_WORDS]
-    chosen += rng.sample(others, RANDOM_OTHER)
-    return sorted(chosen + choose_round2(rows, {r["path"] for r in chosen}),
-                  key=lambda r: r["path"])
-
-
-def choose_round2(rows: list[dict], taken: set[str]) -> list[dict]:
-    rng = random.Random(ROUND2_SEED)
-    left = [r for r in rows if r["path"] not in taken]
-    chosen = []
-    for section, n in ROUND2_DRAW.items():
-        pool = [r for r in left if r["selected_as"] == "matches-topic-words" and r["section"] == section
-                and (section not in SPOKEN or len(r["markdown"].split()) <= ROUND2_MAX_SPOKEN_WORDS)]
-        chosen += pool if n is None or n >= len(pool) else rng.sample(pool, n)
-    others = [r for r in left if r["selected_as"] == "random-other"
-              and len(r["markdown"].split()) <= MAX_OTHER_WORDS]
-    return chosen + rng.sample(others, ROUND2_RANDOM_OTHER)
+    return chosen + rng.sample(others, random_other)
 
 
 def as_stored(row: dict) -> dict:
