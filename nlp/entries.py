@@ -51,7 +51,7 @@ CHINESE_WORD = re.compile(r"\b(?:China|Chinese|PRC|Beijing)\b")
 ABOUT = {"diplomacy", "legislation"}
 # A statement in the first person plural or of "the Parties": a joint act of several governments
 # (or the government's own "we"); a title that names a joint text.
-JOINT = re.compile(r"^\W*(?:we|our|the parties|the leaders|both|the two)\b|\b(?:we|our)\b", re.I)
+JOINT = re.compile(r"\b(?:we|our)\b|^\W*(?:the parties|the leaders|both|the two)\b", re.I)
 JOINT_TITLE = re.compile(r"\b(?:joint|communiqu|declaration|leaders[’']? statement)", re.I)
 # A President's own instrument (order, proclamation, memorandum): its act is the President's,
 # on the day it is issued, whatever agency the text directs or whatever earlier act it cites
@@ -199,6 +199,14 @@ class EntryBuilder:
         return self.chinese(entity_id) or (entity_id in self.entities
                                            and self._type(entity_id) in TARGET_TYPES)
 
+    def _read_target(self, ev: dict, action: str) -> bool:
+        """Whether the target the sentence's reading found is one (see TARGET_TYPES)."""
+        how = ev.get("_target_how")
+        if how not in ("parse", "near"):
+            return False
+        return self.is_target(ev["target_id"]) or (
+            how == "parse" and action in AT_PARTIES and self.is_party(ev["target_id"]))
+
     @staticmethod
     def presidential(info: DocumentInfo) -> bool:
         return PRESIDENTIAL_FOLDER in url_folders(info.url) or bool(
@@ -320,10 +328,7 @@ class EntryBuilder:
                     JOINT.search(ev["evidence"]) or JOINT_TITLE.search(info.title or "")):
                 # "We reiterated ...", a joint statement: the issuer's country with its partners
                 actor = self.country_entity.get(self._country(actor) or "", actor)
-        how = ev.get("_target_how")
-        target = ev["target_id"] if self.is_target(ev["target_id"]) and how in ("parse", "near") \
-            or (how == "parse" and group.action in AT_PARTIES and self.is_party(ev["target_id"])) \
-            else None
+        target = ev["target_id"] if self._read_target(ev, group.action) else None
         if place is None and target not in self.entities:
             target = None  # a title's capitalised words ("Imposing Additional Duties") are no party
         if target is not None and (self.side(target) == self.side(actor) or target == actor):
