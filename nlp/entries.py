@@ -160,8 +160,10 @@ class EntryModel:
         p = Path(path or MODEL_DIR)
         return cls(p) if (p / "entries.json").exists() else None
 
-    def probabilities(self, texts: list[str]) -> list[float]:
-        return [doc.cats.get("new", 0.0) for doc in self.nlp.pipe(texts)]
+    def probabilities(self, texts: list[str]) -> list[tuple[float, float]]:
+        """Per candidate text: (its group reports the act as new, it is the stating sentence)."""
+        return [(doc.cats.get("new", 0.0), doc.cats.get("states", 0.0))
+                for doc in self.nlp.pipe(texts)]
 
 
 class EntryBuilder:
@@ -270,20 +272,22 @@ class EntryBuilder:
             flat = [text for inst in instances for _, _, text in inst]
             probs = iter(self.model.probabilities(flat))
             for g, inst in zip(groups, instances):
-                scored = [(next(probs), ev, place) for ev, place, _ in inst]
-                # a reporter's question states no act, however sure the classifier is
-                best = max((s for s in scored if s[2] is None or not s[2].question),
-                           key=lambda s: s[0], default=None)
-                if best is None or best[0] < self.model.threshold:
+                # (new, states, candidate, place); a reporter's question states no act,
+                # however sure the classifier is
+                scored = [(*next(probs), ev, place) for ev, place, _ in inst]
+                scored = [s for s in scored if s[3] is None or not s[3].question]
+                if not scored or max(s[0] for s in scored) < self.model.threshold:
                     out.append(None)
                     continue
-                if best[2] is None:
-                    # the title decided; the lead's sentence of the act (if any) has its date
+                # the group reports the act; its entry is the sentence that states it best
+                best = max(scored, key=lambda s: s[1])
+                if best[3] is None:
+                    # the title states it; the lead's sentence of the act (if any) has its date
                     # and parties
-                    lead = [s for s in scored if s[2] is not None and s[2].lead
-                            and not s[2].question and not g.is_old(s[1])]
-                    best = max(lead, key=lambda s: s[0], default=best)
-                out.append((best[1], best[2]))
+                    lead = [s for s in scored if s[3] is not None and s[3].lead
+                            and not g.is_old(s[2])]
+                    best = max(lead, key=lambda s: s[1], default=best)
+                out.append((best[2], best[3]))
         else:
             out = [None] * len(groups)
         # A short item (a news snippet, a one-paragraph release; the classifier learnt from long

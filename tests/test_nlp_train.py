@@ -2,20 +2,34 @@
 shipped model is one that loads and scores."""
 
 from nlp.entries import EntryModel
-from nlp.train import _best_threshold, _train, same_passage
+from nlp.train import _best_threshold, _train, labels_of, same_passage
 
-GROUPS = [{"text": f"act_tariff f_lead | t_fact t_sheet | Today the President imposed tariffs {i}",
-           "label": 1} for i in range(6)] + \
-         [{"text": f"act_tariff f_question | t_press | Q Will you impose tariffs {i}?", "label": 0}
-          for i in range(6)] + [{"text": "restates it", "label": None}]
+LEAD = "act_tariff f_lead | t_fact t_sheet | Today the President imposed tariffs {}"
+RESTATES = "act_tariff f_no_lead | t_fact t_sheet | The tariffs protect American workers {}"
+QUESTION = "act_tariff f_question | t_press | Q Will you impose tariffs {}?"
+GROUPS = [{"text": LEAD.format(i), "group_label": True, "states": True} for i in range(6)] + \
+         [{"text": RESTATES.format(i), "group_label": True, "states": False} for i in range(6)] + \
+         [{"text": f"act_tariff f_no_lead | t_remarks | Tariffs were discussed {i}",
+           "group_label": False, "states": False} for i in range(6)] + \
+         [{"text": QUESTION.format(i), "group_label": True, "states": False} for i in range(6)]
+
+
+def test_labels_a_candidate_teaches():
+    assert labels_of(GROUPS[0]) == {"new": 1.0, "states": 1.0}
+    assert labels_of(GROUPS[6]) == {"new": 1.0}          # restates it, or not: no "states"
+    assert labels_of(GROUPS[12]) == {"new": 0.0, "states": 0.0}
+    assert labels_of(GROUPS[18]) == {}                   # a question is never chosen
 
 
 def test_training_is_seeded_and_learns_the_difference():
     a, b = _train(GROUPS), _train(GROUPS)
     texts = [g["text"] for g in GROUPS]
-    pa = [d.cats["new"] for d in a.pipe(texts)]
-    assert pa == [d.cats["new"] for d in b.pipe(texts)]
-    assert min(pa[:6]) > max(pa[6:12])
+    pa = [d.cats for d in a.pipe(texts)]
+    assert pa == [d.cats for d in b.pipe(texts)]
+    # the group label: the act's sentences against another document's mention
+    assert min(c["new"] for c in pa[:12]) > max(c["new"] for c in pa[12:18])
+    # the stating sentence against the rest of the group
+    assert min(c["states"] for c in pa[:6]) > max(c["states"] for c in pa[6:18])
 
 
 def test_threshold_and_passages():
@@ -30,4 +44,4 @@ def test_the_shipped_model_loads_and_scores():
     model = EntryModel.load()
     assert model is not None and 0 < model.threshold < 1
     p = model.probabilities(["act_tariff f_title | t_imposing t_duties | Imposing Duties on China"])
-    assert 0.0 <= p[0] <= 1.0
+    assert len(p) == 1 and all(0.0 <= x <= 1.0 for x in p[0])
