@@ -10,7 +10,9 @@ per **(document, action)**, not per sentence:
    classifier (`EntryModel`, a spaCy text classifier trained on the gold's train split by
    `rivalry train`, nlp/train.py) reads the group — where its sentences stand (title, lead,
    question, transcript), whether a Chinese party is named, whether the dates are old — and
-   says whether the document reports an act of that kind as new. One entry per accepted group.
+   says whether the document reports an act of that kind as new ("new", the group's best
+   candidate) and which sentence states it ("states", which gives the entry its roles). One
+   entry per accepted group.
 2. The entry's roles follow types: the actor parsed as the sentence's subject, else the
    document's issuer (the default actor of an official document's own act; a speaker is not the
    actor of what they describe); the target parsed from the sentence, never the actor's own
