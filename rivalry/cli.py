@@ -35,13 +35,14 @@ def one_line_errors(func):
     """Turn the errors a user can cause (bad file, bad config, bad SQL, damaged or read-only
     storage) into one clear line."""
     from crawler.sources import SourcesError
+    from rivalry.installed import NotInstalled
     from rivalry.lock import LockError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (store.StoreError, SourcesError, LockError, FileNotFoundError) as exc:
+        except (store.StoreError, SourcesError, LockError, NotInstalled, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc):  # a reader met a damaged page part way through
@@ -521,6 +522,9 @@ def datasette(db, port, refresh):
 
     from rivalry.reading import snapshot as take_snapshot
 
+    from rivalry.installed import require
+
+    require("datasette", "Datasette", "datasette>=0.65")
     target = default_snapshot_path(db)
     if refresh or not target.exists():
         store.open_readonly(db).close()

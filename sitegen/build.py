@@ -55,11 +55,14 @@ from .background import Forked
 from .output import LINKED, SAME, Output, OutputError
 from .safe import http_url
 
-SITE_DIR = Path(__file__).resolve().parent.parent / "site"
+# A source checkout has site/ and docs/ beside sitegen/; an installed package carries them inside
+# it as sitegen/site/ and sitegen/docs/ (pyproject.toml, [tool.setuptools.package-dir]).
+_HERE = Path(__file__).resolve().parent
+_CHECKOUT = (_HERE.parent / "site" / "templates").is_dir()
+SITE_DIR = _HERE.parent / "site" if _CHECKOUT else _HERE / "site"
 TEMPLATES = SITE_DIR / "templates"
 STATIC = SITE_DIR / "static"
-ROOT_DIR = SITE_DIR.parent
-EVAL_JSON = ROOT_DIR / "docs" / "eval.json"
+EVAL_JSON = (_HERE.parent if _CHECKOUT else _HERE) / "docs" / "eval.json"
 PER_PAGE = 50
 FEED_SIZE = 50
 HOME_SIZE = 20
