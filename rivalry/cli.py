@@ -20,9 +20,17 @@ from rivalry import limits, store
 DEFAULT_OUT = Path("public")
 
 
+DB_HELP = "SQLite file [default: $RIVALRY_DB or data/rivalry.db]."
+
+
+def _db_from_group(ctx, param, value):
+    """A command's --db, else the one given before the command (`rivalry --db X status`)."""
+    return value if value is not None else ctx.find_root().params.get("db")
+
+
 def db_option(func):
     return click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
-                        help="SQLite file [default: $RIVALRY_DB or data/rivalry.db].")(func)
+                        callback=_db_from_group, help=DB_HELP)(func)
 
 
 def sources_option(func):
@@ -81,7 +89,9 @@ def writes_database(func=None, *, create: bool = True):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ai-rivalry-tracker")
-def cli():
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+              help=DB_HELP + " Before the command, or after it (there it wins).")
+def cli(db):
     """AI Rivalry Tracker: collect, tag and publish US-China AI policy actions."""
 
 
@@ -261,48 +271,67 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
 
 @cli.command()
 @db_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--date", "date", help="Publication date for files that carry none (YYYY-MM-DD).")
 @one_line_errors
 @writes_database
 def ingest(db, paths, date):
-    """Add local HTML or text files (optionally gzipped) as documents of the 'manual' source.
-    Files larger than a page the crawler accepts (20 MB), or not text, are refused, and then
-    none is stored."""
+    """Add local HTML or text files (optionally gzipped), or folders of them (read at any
+    depth), as documents of the 'manual' source. A saved page's <link rel="canonical"> is its
+    key: the same article crawled from its source stays one document. Files larger than a page
+    the crawler accepts (20 MB), or not text, are refused, and then none is stored."""
     from crawler.extract import to_utc_iso
-    from rivalry.local_files import read_local_file
+    from rivalry.local_files import files_in, read_local_file
 
     known_date = to_utc_iso(date) if date else None
     if date and not known_date:
         raise click.ClickException(f"--date {date!r} is not a date")
-    files = [read_local_file(Path(path).resolve()) for path in paths]  # all refusals come first
+    found, others = files_in(paths)
+    if not found:
+        raise click.ClickException(f"no HTML or text file in {', '.join(map(str, paths))}")
+    files = [read_local_file(path.resolve()) for path in found]  # all refusals come first
     database = store.open_db(db)
     outcomes = {}
     with store.recorded_run(database, "ingest") as run_id:
         with database.conn:
             store.upsert_source(database, {"id": "manual", "name": "Added by hand", "kind": "manual"})
-        for path, local in zip(paths, files):
+        for path, local in zip(found, files):
             outcomes[str(path)] = _ingest_file(database, local, known_date)
             click.echo(f"{outcomes[str(path)]:<9} {path}")
+    if others:
+        click.echo(f"{others} other file(s) in the folders left alone (not HTML or text)")
     store.finish_run(database, run_id, "ok", {"ingest": outcomes})
 
 
 def _ingest_file(database, local, known_date: str | None) -> str:
-    """Store one local file as a document of the 'manual' source; returns the upsert outcome."""
+    """Store one local file as a document of the 'manual' source; returns the upsert outcome,
+    or 'known' when its canonical URL is a document another source stored (left as it is)."""
+    import json
+
     from crawler.extract import extract_article
+    from rivalry.local_files import canonical_link
 
     path, content = local.path, local.content
     uri = path.as_uri()
+    canonical = None
     if local.is_html:
-        found = extract_article(content, uri, known_date=known_date, known_date_source="manual")
+        canonical = canonical_link(content)
+        found = extract_article(content, canonical or uri, known_date=known_date,
+                                known_date_source="manual")
         title, text, published, date_source = found.title, found.text, found.published_at, found.date_source
     else:
         lines = content.strip().splitlines()
         title = lines[0].strip() if lines else path.name
         text, published, date_source = content.strip(), known_date, "manual" if known_date else None
-    doc = {"source_id": "manual", "url": uri, "canonical_url": uri, "title": title or path.name,
-           "text": text, "published_at": published, "date_source": date_source,
-           "language": None, "status": "ok" if text else "no_text"}
+    if canonical:
+        stored = database.execute("SELECT source_id FROM documents WHERE id = ?",
+                                  [store.document_id(canonical)]).fetchone()
+        if stored and stored[0] != "manual":
+            return "known"  # crawled already: the source's own copy is the document
+    doc = {"source_id": "manual", "url": canonical or uri, "canonical_url": canonical or uri,
+           "title": title or path.name, "text": text, "published_at": published,
+           "date_source": date_source, "language": None, "status": "ok" if text else "no_text",
+           "extra": json.dumps({"file": str(path)}) if canonical else None}
     with database.atomic():  # the new version, the document and its dropped tags together
         return store.upsert_document(database, doc)
 
