@@ -152,6 +152,13 @@ def _print_crawl_report(report: dict) -> None:
         click.echo(f"{source_id:<20} {r['requests']:>8} {r.get('entries', 0):>5} {r['new']:>5} "
                    f"{r['changed']:>7} {known:>5} {r.get('irrelevant', 0):>9} {r['no_date']:>7}  "
                    f"{problem or '-'}")
+    from crawler.run import REPLAY_SKIPPED
+
+    skipped = sorted(sid for sid, r in report.items() if r.get("skipped") == REPLAY_SKIPPED)
+    if skipped:
+        click.echo(f"{len(skipped)} of {len(report)} sources skipped: the replay archive holds no "
+                   f"page of theirs (the bundled sample covers {len(report) - len(skipped)}); "
+                   f"a crawl without --replay fetches them from the web")
 
 
 def crawl_options(func):
@@ -210,10 +217,10 @@ def tag(db, retag, workers):
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
-def _build(database, out):
+def _build(database, out, finished_run=None):
     from sitegen.build import build_site
 
-    return build_site(database, Path(out))
+    return build_site(database, Path(out), finished_run=finished_run)
 
 
 @cli.command()
@@ -250,13 +257,17 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
         errors.update(crawl_errors)
         errors.update({sid: f"canary: {c}" for sid, c in canaries.items() if sid not in errors})
         counts["tag"] = _tag(database, False)
-        counts["build"] = _build(database, out)
+        failed = set(errors) - set(canaries)
+        status = "failed" if failed else "flagged" if errors else "ok"
+        # What the published copies (the site's download, Datasette's snapshot) say of this run:
+        # finished, with this outcome, as it is once they are published.
+        outcome = {"id": run_id, "status": status, "counts": counts, "errors": errors}
+        counts["build"] = _build(database, out, outcome)
         # The publication copy for Datasette and downloads, swapped in atomically.
         from rivalry.reading import snapshot as take_snapshot
 
-        counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db)))
-    failed = set(errors) - set(canaries)
-    store.finish_run(database, run_id, "failed" if failed else "flagged" if errors else "ok", counts, errors)
+        counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db), outcome))
+    store.finish_run(database, run_id, status, counts, errors)
     _print_crawl_report(counts["crawl"])
     click.echo("tag:   " + " ".join(f"{k}={v}" for k, v in counts["tag"].items()))
     click.echo("build: " + " ".join(f"{k}={v}" for k, v in counts["build"].items()))

@@ -214,7 +214,7 @@ def write_file_atomically(path: Path, fill) -> None:
 
 # --- the publication snapshot ---------------------------------------------------------------
 
-def snapshot(source: Path, target: Path) -> Path:
+def snapshot(source: Path, target: Path, finished_run: dict | None = None) -> Path:
     """A consistent copy of the store (SQLite's online backup), swapped in atomically.
 
     The copy is taken from a read transaction, so a crawl writing at the same time neither
@@ -223,7 +223,11 @@ def snapshot(source: Path, target: Path) -> Path:
 
     One snapshot at a time per folder (a lock on the folder itself, so no lock file lands in a
     published folder); holding it, a snapshot removes the temporary files of one that was
-    killed, which would otherwise pile up, a store's size each."""
+    killed, which would otherwise pile up, a store's size each.
+
+    finished_run ({"id", "status", "counts", "errors"}): the run taking the snapshot, recorded
+    in the copy as finished with that outcome. A nightly publishes its snapshots before it
+    finishes; a copy saying "running" would be wrong for as long as it is published."""
     import fcntl
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -232,12 +236,21 @@ def snapshot(source: Path, target: Path) -> Path:
         fcntl.flock(folder, fcntl.LOCK_EX)
         for stale in target.parent.glob(f".{target.name}.*.tmp*"):
             stale.unlink(missing_ok=True)
-        return _snapshot(source, target)
+        return _snapshot(source, target, finished_run)
     finally:
         os.close(folder)  # releases the lock
 
 
-def _snapshot(source: Path, target: Path) -> Path:
+def _finish_run_in_copy(conn, run: dict) -> None:
+    from rivalry.store import utc_now
+
+    with conn:
+        conn.execute("UPDATE runs SET finished = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
+                     [utc_now(), run["status"], json.dumps(run.get("counts") or {}, sort_keys=True),
+                      json.dumps(run.get("errors") or {}, sort_keys=True), run["id"]])
+
+
+def _snapshot(source: Path, target: Path, finished_run: dict | None = None) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
@@ -245,6 +258,8 @@ def _snapshot(source: Path, target: Path) -> Path:
                                      timeout=30)) as src, closing(sqlite3.connect(tmp)) as dst:
             with dst:
                 src.backup(dst)
+            if finished_run is not None:
+                _finish_run_in_copy(dst, finished_run)
             dst.execute("PRAGMA journal_mode=DELETE")
             check = dst.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":

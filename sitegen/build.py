@@ -257,25 +257,28 @@ def _keep(pages, out: Output) -> tuple[list, list]:
 
 
 def build_site(db, out_dir, *, search_index: bool = True, site_url: str | None = None,
-               workers: int | None = None, snapshot: bool = True) -> dict:
+               workers: int | None = None, snapshot: bool = True,
+               finished_run: dict | None = None) -> dict:
     """Render the whole site from the store into out_dir, swapped in atomically.
 
     Returns counts: pages per kind, 'pages' (total), 'skipped' (rows whose id cannot be a file
     name), the file counts 'written' (new or changed bytes), 'unchanged', 'removed', 'rendered'
     (pages whose inputs changed), and 'search_seconds'.
+    finished_run: the run building the site, recorded in the database download as finished
+    with that outcome (rivalry.reading.snapshot).
     """
     # The build makes a million small objects and frees none until the end: the cyclic garbage
     # collector would walk the whole heap again and again for nothing (a third of the time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_site(db, out_dir, search_index, site_url, workers, snapshot)
+        return _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished_run)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
+def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished_run=None) -> dict:
     site_url = site_url if site_url is not None else os.environ.get("RIVALRY_SITE_URL")
     if site_url:
         if not http_url(site_url):
@@ -293,7 +296,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         # What the site is made from, read before the store is: if it equals what the live
         # site was built from, no page can have changed (see _unchanged_since).
         inputs = _inputs(db, site_url or "", snapshot)
-        snapshot_job = _start_snapshot(db, out) if snapshot else None
+        snapshot_job = _start_snapshot(db, out, finished_run) if snapshot else None
         state = _unchanged_since(out, inputs)
         plan, changes, removed = Plan(), None, set()
         if state is not None:
@@ -545,7 +548,7 @@ def _write_files(out: Output, index: Index | None, events_key: str) -> list:
     return records
 
 
-def _start_snapshot(db, out: Output) -> Forked | None:
+def _start_snapshot(db, out: Output, finished_run: dict | None = None) -> Forked | None:
     """The database download, taken by a child while the store is read and pages planned;
     its result is the file's digest. None for a store without a file."""
     source = database_file(db)
@@ -556,7 +559,7 @@ def _start_snapshot(db, out: Output) -> Forked | None:
     def take():
         from rivalry.reading import snapshot as take_snapshot
 
-        take_snapshot(source, target)
+        take_snapshot(source, target, finished_run)
         with open(target, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()[:32]
     return Forked("snapshot", take)

@@ -94,3 +94,23 @@ def test_sample_replays_real_white_house_documents_with_readable_headlines(night
     # context entries (background the documents mention) are kept, never as stories
     assert conn.execute("SELECT count(*) FROM events WHERE role = 'context' AND story_id IS NOT "
                         "NULL").fetchone()[0] == 0
+
+
+def test_published_copies_show_the_nightly_that_made_them_as_finished(nightly):
+    live = sqlite3.connect(nightly["db"])
+    run_id, status = live.execute("SELECT id, status FROM runs WHERE command = 'nightly' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+    assert status == "ok"
+    for copy_path in (nightly["db"].parent / "snapshot" / "rivalry.db",
+                      nightly["out"] / "downloads" / "rivalry.db"):
+        copy = sqlite3.connect(f"file:{copy_path}?mode=ro", uri=True)
+        row = copy.execute("SELECT status, finished, counts FROM runs WHERE id = ?", [run_id]).fetchone()
+        assert row[0] == "ok" and row[1], (copy_path, row)
+        assert {"crawl", "tag"} <= set(json.loads(row[2]))
+        assert copy.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0] == 0
+
+
+def test_skipped_sources_say_why(nightly):
+    assert "no saved page in the replay archive" in nightly["stdout"]
+    assert "sources skipped: the replay archive holds no page of theirs (the bundled sample covers 5)" \
+        in nightly["stdout"]
