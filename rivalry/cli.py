@@ -220,6 +220,11 @@ def tag(db, retag, workers):
 def _build(database, out, finished_run=None):
     from sitegen.build import build_site
 
+    if not os.environ.get("RIVALRY_SITE_URL"):
+        # On stderr: cron mails it, every night, until the operator sets it.
+        click.echo("warning: RIVALRY_SITE_URL is not set: the feeds' links are relative, which "
+                   "many feed readers cannot follow; set it to the site's public address "
+                   "(e.g. https://tracker.example.org/)", err=True)
     return build_site(database, Path(out), finished_run=finished_run)
 
 

@@ -180,6 +180,12 @@ def _full(entry):
     return _STATE["index"].full(entry)
 
 
+def _feed_full(entry):
+    """_full with when the project first saw the entry and when it last changed ('seen')."""
+    index = _STATE["index"]
+    return {**index.full(entry), "seen": index.seen.get(entry[0])}  # index.ENTRY_ID
+
+
 def _render(rel: str, template: str, ctx) -> str:
     env, items = _STATE["env"], _STATE["items"]
     ctx = ctx[0](ctx[1]) if isinstance(ctx, tuple) else dict(ctx)
@@ -307,6 +313,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
         else:
             index, changes, kinds = _index(db, out, inputs)
             index.to_be_published = sitedata.to_be_published(db)
+            index.seen = sitedata.seen_times(db)
             events_key = digest(keys(index.events)).hex()
             skipped, n_events = index.skipped, len(index.events)
         clock("load")
@@ -432,7 +439,7 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
     full = index.full if index is not None else None
     env = make_env()
     _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,
-                  feed_items=fragments.Items(full, fragments.feed_entry))
+                  feed_items=fragments.Items(_feed_full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
     try:
         if workers > 1 and len(todo) >= PARALLEL_MIN:
@@ -795,10 +802,19 @@ class _Planner:
                 feed_rel("countries", country) if action == ALL else None)
 
     def _feed(self, plan: Plan, rel: str, title: str, events, alternate: str) -> None:
-        entries = events[:FEED_SIZE]
-        updated = max((e[DATE] for e in entries if e[DATE]), default="1970-01-01")
+        """A feed of the entries the project saw or changed last (whatever their event date:
+        a story newly found about an older event reaches subscribers too)."""
+        seen = self.index.seen
+        fallback = ("1970-01-01T00:00:00Z",) * 2
+        times = {e[0]: seen.get(e[0]) or ((f"{e[DATE]}T00:00:00Z",) * 2 if e[DATE] else fallback)
+                 for e in events}
+        # Latest change first; entries seen at the same moment (one night's crawl) newest first.
+        entries = sorted(events, key=lambda e: (times[e[0]][1], times[e[0]][0], e[DATE] or "", e[0]),
+                         reverse=True)[:FEED_SIZE]
+        updated = max((times[e[0]][1] for e in entries), default=fallback[1])
         ctx = {"root": self.site_url} if self.site_url else {}
-        plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries)),
+        plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries),
+                                            tuple(times[e[0]] for e in entries)),
                  title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
                  alternate=alternate, feed_id=rel, **ctx)
 
