@@ -197,19 +197,6 @@ def to_be_published(db) -> tuple[tuple, ...]:
     return tuple(out)
 
 
-# When the project first saw each timeline entry and when it last changed, from the fetch times
-# of its documents: a document's first version was first seen, its current one last changed it.
-# A story is first seen with its first document and changes when it gains one or one changes.
-_SEEN_SQL = """
-WITH doc AS (
-    SELECT d.id, d.fetched_at AS changed,
-           min(d.fetched_at, coalesce((SELECT min(v.fetched_at) FROM document_versions v
-                                       WHERE v.document_id = d.id), d.fetched_at)) AS first_seen
-    FROM documents d)
-SELECT CASE WHEN s.id IS NULL THEN 'event:' || e.id ELSE 'story:' || s.id END AS entry,
-       min(doc.first_seen), max(doc.changed)
-FROM events e JOIN doc ON doc.id = e.document_id LEFT JOIN stories s ON s.id = e.story_id
-WHERE e.role = 'new' GROUP BY entry"""
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
@@ -221,13 +208,12 @@ def _atom_time(value) -> str | None:
 
 
 def seen_times(db) -> dict[str, tuple[str, str]]:
-    """Entry id ('story:…' or 'event:…') -> (first seen, last changed) as Atom times."""
-    has_stories = _has_stories(db.conn)
-    sql = _SEEN_SQL if has_stories else _SEEN_SQL.replace(
-        "CASE WHEN s.id IS NULL THEN 'event:' || e.id ELSE 'story:' || s.id END", "'event:' || e.id"
-    ).replace(" LEFT JOIN stories s ON s.id = e.story_id", "")
+    """Entry id ('story:…' or 'event:…') -> (first seen, last changed) as Atom times
+    (rivalry.reading.entry_times: the same rule as `rivalry digest`)."""
+    from rivalry.reading import entry_times
+
     out = {}
-    for entry, first, changed in db.execute(sql):
+    for entry, (first, changed) in entry_times(db.conn).items():
         first, changed = _atom_time(first), _atom_time(changed)
         if first and changed:
             out[entry] = (first, max(first, changed))
