@@ -464,6 +464,25 @@ def export(db, fmt, table, view, out, raw):
         write_rows(columns, rows, fmt, sys.stdout, raw=raw)
 
 
+@cli.command()
+@db_option
+@click.option("--since", metavar="RUN|DATE", help="From this run (its id, see `rivalry status`) or "
+              "day (YYYY-MM-DD) on [default: the start of the last finished nightly].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text",
+              show_default=True)
+@one_line_errors
+def digest(db, since, fmt):
+    """What is new or changed since the last nightly, grouped by action: stories first seen
+    (new) and stories that gained a report or whose documents changed (changed). For cron to
+    mail after the nightly; links go to the site when RIVALRY_SITE_URL is set."""
+    from rivalry.digest import items_since, render, window_start
+
+    conn = store.open_readonly(db)
+    start, label = window_start(conn, since)
+    click.echo(render(items_since(conn, start), label, fmt, os.environ.get("RIVALRY_SITE_URL")),
+               nl=False)
+
+
 def default_snapshot_path(db) -> Path:
     # Named rivalry.db so Datasette calls the database "rivalry", as its metadata expects.
     return store.db_path(db).parent / "snapshot" / "rivalry.db"
