@@ -3,7 +3,7 @@
 A file is refused, named, when it is larger than a body the crawler accepts (limits.py), is a
 gzip file that is broken or inflates past that bound, or is not text. Text is decoded the way
 a browser would: a byte order mark first, then (HTML) the charset its <meta> declares, then a
-guess by charset_normalizer, which the crawler's libraries already bring along.
+guess by charset_normalizer (a dependency).
 """
 
 from __future__ import annotations
@@ -115,10 +115,8 @@ def _detect(raw: bytes) -> str | None:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # not installed: a file that is not UTF-8 needs a BOM or a <meta> charset
-        return None
+    from charset_normalizer import from_bytes
+
     best = from_bytes(raw[:1_000_000]).best()
     return best.encoding if best else None
 
