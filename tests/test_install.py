@@ -1,8 +1,9 @@
 """Installed like a Python package: the built wheel in a fresh virtual environment runs the
 main job on the bundled sample, from a folder that is not the checkout.
 
-It costs about 100 s on 2 shared cores (wheel build ~10 s, installing it and its dependencies
-~50 s from pip's cache, `nightly` on the sample ~35 s). pip reads the package registry and its
+It costs 100-150 s on 2 shared cores (133 s and 147 s measured under a load of 5: wheel build
+~10 s, installing it and its dependencies ~60 s from pip's cache, `nightly` on the sample
+~35-45 s). pip reads the package registry and its
 own cache; nothing else comes from the network.
 """
 
