@@ -64,6 +64,10 @@ def source_spider(source: dict, replay: bool):
                 {"custom_settings": {**(cls.custom_settings or {}), **custom}})
 
 
+# Why a source is skipped in a replay: the archive holds no saved response of its index URL.
+REPLAY_SKIPPED = "no saved page in the replay archive"
+
+
 def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, replay=None,
               archive_dir=None, refresh=False, since=None, log_level=None, progress: float = 0) -> dict:
     """Crawl every given source; returns {source_id: summary with 'error' and 'canary'}."""
@@ -73,12 +77,12 @@ def run_crawl(db_path, sources: list[dict], *, defaults: dict | None = None, rep
                               archive_dir=archive_dir, log_level=log_level, progress=progress)
     settings.set("LOG_INSTALL_ROOT_HANDLER", bool(log_level))
     report = {}
-    if replay:  # a source the archive never saw is skipped, not failed (the sample has 5 of them)
+    if replay:  # a source the archive never saw is skipped, not failed (the sample has 5 of 21)
         archived = _archived_urls(settings.get("RIVALRY_REPLAY"))
         for source in sources:
             if not any(_same_query(source["url"], url) for url in archived):
                 report[source["id"]] = {**health.summarise({}), "error": None, "canary": None,
-                                        "skipped": "not in the replay archive"}
+                                        "skipped": REPLAY_SKIPPED}
         sources = [s for s in sources if s["id"] not in report]
     before = health.history(db_path, [s["id"] for s in sources])
     health.mark_started(db_path, [s["id"] for s in sources])

@@ -35,8 +35,9 @@ def model_name() -> str:
     for name in MODEL_NAMES:
         if importlib.util.find_spec(name) is not None:
             return name
-    raise RuntimeError("no spaCy English model installed: install en_core_web_sm "
-                       "(see DEVELOPERS.md) — `spacy download` needs the network")
+    from rivalry.installed import MODEL_HINT, NotInstalled
+
+    raise NotInstalled(f"no spaCy English model installed: {MODEL_HINT}")
 
 
 @Language.component("line_breaks")

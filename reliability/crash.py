@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -81,8 +82,21 @@ def site_files(folder: Path) -> dict[str, str]:
     return out
 
 
-def site_state(folder: Path, old: dict | None, new_manifest: dict) -> str:
-    """'absent', 'old', 'new' or a description of the mix found."""
+_FEED_TIMES = re.compile(rb"<(published|updated)>[^<]*</(?:published|updated)>\n?")
+
+
+def feed_entries(path: Path) -> list[bytes]:
+    """A feed without its times, entries sorted: a feed's published and updated are when the
+    crawl fetched its documents (rivalry.reading.entry_times), so a re-run's feeds hold the
+    same entries at other times, in another order when documents were fetched seconds apart."""
+    head, *entries = _FEED_TIMES.sub(b"", path.read_bytes()).split(b"<entry>")
+    return [head] + sorted(entries)
+
+
+def site_state(folder: Path, old: dict | None, new_manifest: dict,
+               new_feeds: dict | None = None) -> str:
+    """'absent', 'old', 'new' or a description of the mix found. new_feeds: feed_entries of
+    the new build's feeds (their bytes depend on when documents were fetched)."""
     if not folder.exists():
         return "absent" if old is None else "old build gone"
     files = site_files(folder)
@@ -100,7 +114,9 @@ def site_state(folder: Path, old: dict | None, new_manifest: dict) -> str:
     # builds of the same store. Same path in both, and a sound SQLite file, is what counts.
     changed = [p for p in set(manifest) | set(new_manifest)
                if manifest.get(p) != new_manifest.get(p) and not (p.endswith(".db") and p in manifest
-                                                                and p in new_manifest)]
+                                                                and p in new_manifest)
+               and not (new_feeds and p in new_feeds and p in manifest
+                        and feed_entries(folder / p) == new_feeds[p])]
     if changed:
         return f"manifest is neither the old nor the new build ({len(changed)} page(s), e.g. {changed[0]})"
     for rel in manifest:
@@ -177,11 +193,13 @@ def prepare(work: Path, log=print) -> dict:
     windows["build"] = working_window("build", scratch)
     windows["snapshot"] = working_window("snapshot", scratch)
     new_manifest = read_manifest(scratch / "public")
+    new_feeds = {f.relative_to(scratch / "public").as_posix(): feed_entries(f)
+                 for f in (scratch / "public" / "feeds").rglob("*.xml")}
     copy_state(a, scratch)
     windows["nightly"] = working_window("nightly", scratch)
     durations = {k: max(w[1] for w in ws.values()) for k, ws in windows.items()}
     ref = {"A": a, "B": b, "C": c, "durations": durations, "windows": windows, "new_manifest": new_manifest,
-           "fp": {"B": fingerprint(b / "rivalry.db"), "C": fingerprint(c / "rivalry.db")},
+           "new_feeds": new_feeds, "fp": {"B": fingerprint(b / "rivalry.db"), "C": fingerprint(c / "rivalry.db")},
            "old_site": site_files(a / "public"), "old_snapshot": sha256_file(a / "snapshot.db")}
     nightly_fp = fingerprint(scratch / "rivalry.db")
     lost, extra = compare(ref["fp"]["C"], nightly_fp)
@@ -299,7 +317,7 @@ def kill_at(stage: str, state: Path, anchor: str, fraction: float, span: float,
 def check_state(stage: str, state: Path, ref: dict, after_rerun: bool) -> tuple[list[str], int]:
     problems, dups = store_problems(state / "rivalry.db")
     old_site = ref["old_site"]
-    site = site_state(state / "public", old_site, ref["new_manifest"])
+    site = site_state(state / "public", old_site, ref["new_manifest"], ref["new_feeds"])
     allowed = {"old", "new"} if not after_rerun else ({"new"} if stage in ("build", "nightly") else {"old"})
     if site not in allowed:
         problems.append(f"site: {site}")
@@ -363,7 +381,7 @@ def landed(stage: str, state: Path, ref: dict) -> str:
         if stage != "nightly":
             return f"{stage} (finishing)"
     if stage in ("build", "nightly"):
-        site = site_state(state / "public", ref["old_site"], ref["new_manifest"])
+        site = site_state(state / "public", ref["old_site"], ref["new_manifest"], ref["new_feeds"])
         return "build" if site != "new" else "build (finishing)"
     return stage
 

@@ -20,9 +20,17 @@ from rivalry import limits, store
 DEFAULT_OUT = Path("public")
 
 
+DB_HELP = "SQLite file [default: $RIVALRY_DB or data/rivalry.db]."
+
+
+def _db_from_group(ctx, param, value):
+    """A command's --db, else the one given before the command (`rivalry --db X status`)."""
+    return value if value is not None else ctx.find_root().params.get("db")
+
+
 def db_option(func):
     return click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
-                        help="SQLite file [default: $RIVALRY_DB or data/rivalry.db].")(func)
+                        callback=_db_from_group, help=DB_HELP)(func)
 
 
 def sources_option(func):
@@ -35,13 +43,14 @@ def one_line_errors(func):
     """Turn the errors a user can cause (bad file, bad config, bad SQL, damaged or read-only
     storage) into one clear line."""
     from crawler.sources import SourcesError
+    from rivalry.installed import NotInstalled
     from rivalry.lock import LockError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (store.StoreError, SourcesError, LockError, FileNotFoundError) as exc:
+        except (store.StoreError, SourcesError, LockError, NotInstalled, FileNotFoundError) as exc:
             raise click.ClickException(str(exc)) from None
         except sqlite3.DatabaseError as exc:
             if "malformed" in str(exc):  # a reader met a damaged page part way through
@@ -80,7 +89,9 @@ def writes_database(func=None, *, create: bool = True):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ai-rivalry-tracker")
-def cli():
+@click.option("--db", "db", type=click.Path(dir_okay=False), default=None,
+              help=DB_HELP + " Before the command, or after it (there it wins).")
+def cli(db):
     """AI Rivalry Tracker: collect, tag and publish US-China AI policy actions."""
 
 
@@ -141,6 +152,13 @@ def _print_crawl_report(report: dict) -> None:
         click.echo(f"{source_id:<20} {r['requests']:>8} {r.get('entries', 0):>5} {r['new']:>5} "
                    f"{r['changed']:>7} {known:>5} {r.get('irrelevant', 0):>9} {r['no_date']:>7}  "
                    f"{problem or '-'}")
+    from crawler.run import REPLAY_SKIPPED
+
+    skipped = sorted(sid for sid, r in report.items() if r.get("skipped") == REPLAY_SKIPPED)
+    if skipped:
+        click.echo(f"{len(skipped)} of {len(report)} sources skipped: the replay archive holds no "
+                   f"page of theirs (the bundled sample covers {len(report) - len(skipped)}); "
+                   f"a crawl without --replay fetches them from the web")
 
 
 def crawl_options(func):
@@ -199,10 +217,15 @@ def tag(db, retag, workers):
     click.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 
-def _build(database, out):
+def _build(database, out, finished_run=None):
     from sitegen.build import build_site
 
-    return build_site(database, Path(out))
+    if not os.environ.get("RIVALRY_SITE_URL"):
+        # On stderr: cron mails it, every night, until the operator sets it.
+        click.echo("warning: RIVALRY_SITE_URL is not set: the feeds' links are relative, which "
+                   "many feed readers cannot follow; set it to the site's public address "
+                   "(e.g. https://tracker.example.org/)", err=True)
+    return build_site(database, Path(out), finished_run=finished_run)
 
 
 @cli.command()
@@ -239,13 +262,17 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
         errors.update(crawl_errors)
         errors.update({sid: f"canary: {c}" for sid, c in canaries.items() if sid not in errors})
         counts["tag"] = _tag(database, False)
-        counts["build"] = _build(database, out)
+        failed = set(errors) - set(canaries)
+        status = "failed" if failed else "flagged" if errors else "ok"
+        # What the published copies (the site's download, Datasette's snapshot) say of this run:
+        # finished, with this outcome, as it is once they are published.
+        outcome = {"id": run_id, "status": status, "counts": counts, "errors": errors}
+        counts["build"] = _build(database, out, outcome)
         # The publication copy for Datasette and downloads, swapped in atomically.
         from rivalry.reading import snapshot as take_snapshot
 
-        counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db)))
-    failed = set(errors) - set(canaries)
-    store.finish_run(database, run_id, "failed" if failed else "flagged" if errors else "ok", counts, errors)
+        counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db), outcome))
+    store.finish_run(database, run_id, status, counts, errors)
     _print_crawl_report(counts["crawl"])
     click.echo("tag:   " + " ".join(f"{k}={v}" for k, v in counts["tag"].items()))
     click.echo("build: " + " ".join(f"{k}={v}" for k, v in counts["build"].items()))
@@ -260,48 +287,67 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
 
 @cli.command()
 @db_option
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--date", "date", help="Publication date for files that carry none (YYYY-MM-DD).")
 @one_line_errors
 @writes_database
 def ingest(db, paths, date):
-    """Add local HTML or text files (optionally gzipped) as documents of the 'manual' source.
-    Files larger than a page the crawler accepts (20 MB), or not text, are refused, and then
-    none is stored."""
+    """Add local HTML or text files (optionally gzipped), or folders of them (read at any
+    depth), as documents of the 'manual' source. A saved page's <link rel="canonical"> is its
+    key: the same article crawled from its source stays one document. Files larger than a page
+    the crawler accepts (20 MB), or not text, are refused, and then none is stored."""
     from crawler.extract import to_utc_iso
-    from rivalry.local_files import read_local_file
+    from rivalry.local_files import files_in, read_local_file
 
     known_date = to_utc_iso(date) if date else None
     if date and not known_date:
         raise click.ClickException(f"--date {date!r} is not a date")
-    files = [read_local_file(Path(path).resolve()) for path in paths]  # all refusals come first
+    found, others = files_in(paths)
+    if not found:
+        raise click.ClickException(f"no HTML or text file in {', '.join(map(str, paths))}")
+    files = [read_local_file(path.resolve()) for path in found]  # all refusals come first
     database = store.open_db(db)
     outcomes = {}
     with store.recorded_run(database, "ingest") as run_id:
         with database.conn:
             store.upsert_source(database, {"id": "manual", "name": "Added by hand", "kind": "manual"})
-        for path, local in zip(paths, files):
+        for path, local in zip(found, files):
             outcomes[str(path)] = _ingest_file(database, local, known_date)
             click.echo(f"{outcomes[str(path)]:<9} {path}")
+    if others:
+        click.echo(f"{others} other file(s) in the folders left alone (not HTML or text)")
     store.finish_run(database, run_id, "ok", {"ingest": outcomes})
 
 
 def _ingest_file(database, local, known_date: str | None) -> str:
-    """Store one local file as a document of the 'manual' source; returns the upsert outcome."""
+    """Store one local file as a document of the 'manual' source; returns the upsert outcome,
+    or 'known' when its canonical URL is a document another source stored (left as it is)."""
+    import json
+
     from crawler.extract import extract_article
+    from rivalry.local_files import canonical_link
 
     path, content = local.path, local.content
     uri = path.as_uri()
+    canonical = None
     if local.is_html:
-        found = extract_article(content, uri, known_date=known_date, known_date_source="manual")
+        canonical = canonical_link(content)
+        found = extract_article(content, canonical or uri, known_date=known_date,
+                                known_date_source="manual")
         title, text, published, date_source = found.title, found.text, found.published_at, found.date_source
     else:
         lines = content.strip().splitlines()
         title = lines[0].strip() if lines else path.name
         text, published, date_source = content.strip(), known_date, "manual" if known_date else None
-    doc = {"source_id": "manual", "url": uri, "canonical_url": uri, "title": title or path.name,
-           "text": text, "published_at": published, "date_source": date_source,
-           "language": None, "status": "ok" if text else "no_text"}
+    if canonical:
+        stored = database.execute("SELECT source_id FROM documents WHERE id = ?",
+                                  [store.document_id(canonical)]).fetchone()
+        if stored and stored[0] != "manual":
+            return "known"  # crawled already: the source's own copy is the document
+    doc = {"source_id": "manual", "url": canonical or uri, "canonical_url": canonical or uri,
+           "title": title or path.name, "text": text, "published_at": published,
+           "date_source": date_source, "language": None, "status": "ok" if text else "no_text",
+           "extra": json.dumps({"file": str(path)}) if canonical else None}
     with database.atomic():  # the new version, the document and its dropped tags together
         return store.upsert_document(database, doc)
 
@@ -418,6 +464,25 @@ def export(db, fmt, table, view, out, raw):
         write_rows(columns, rows, fmt, sys.stdout, raw=raw)
 
 
+@cli.command()
+@db_option
+@click.option("--since", metavar="RUN|DATE", help="From this run (its id, see `rivalry status`) or "
+              "day (YYYY-MM-DD) on [default: the start of the last finished nightly].")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html"]), default="text",
+              show_default=True)
+@one_line_errors
+def digest(db, since, fmt):
+    """What is new or changed since the last nightly, grouped by action: stories first seen
+    (new) and stories that gained a report or whose documents changed (changed). For cron to
+    mail after the nightly; links go to the site when RIVALRY_SITE_URL is set."""
+    from rivalry.digest import items_since, render, window_start
+
+    conn = store.open_readonly(db)
+    start, label = window_start(conn, since)
+    click.echo(render(items_since(conn, start), label, fmt, os.environ.get("RIVALRY_SITE_URL")),
+               nl=False)
+
+
 def default_snapshot_path(db) -> Path:
     # Named rivalry.db so Datasette calls the database "rivalry", as its metadata expects.
     return store.db_path(db).parent / "snapshot" / "rivalry.db"
@@ -521,6 +586,9 @@ def datasette(db, port, refresh):
 
     from rivalry.reading import snapshot as take_snapshot
 
+    from rivalry.installed import require
+
+    require("datasette", "Datasette", "datasette>=0.65")
     target = default_snapshot_path(db)
     if refresh or not target.exists():
         store.open_readonly(db).close()

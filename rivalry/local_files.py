@@ -3,7 +3,7 @@
 A file is refused, named, when it is larger than a body the crawler accepts (limits.py), is a
 gzip file that is broken or inflates past that bound, or is not text. Text is decoded the way
 a browser would: a byte order mark first, then (HTML) the charset its <meta> declares, then a
-guess by charset_normalizer, which the crawler's libraries already bring along.
+guess by charset_normalizer (a dependency).
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from rivalry.limits import MAX_BODY_BYTES
 from rivalry.store import StoreError
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+# In a folder, only these are read (a page saved "complete" sits beside its images and scripts);
+# a file named on the command line is read whatever its name.
+TEXT_SUFFIXES = HTML_SUFFIXES + (".txt", ".text", ".md")
 
 
 class FileRefused(StoreError):
@@ -30,6 +33,45 @@ class LocalFile:
     content: str
     is_html: bool
     encoding: str
+
+
+def files_in(paths) -> tuple[list[Path], int]:
+    """The files to read for the given paths: a file as it is, a folder's HTML and text files
+    (and .gz of them) at any depth, sorted, dot-files and dot-folders left out. Also returns how
+    many other files the folders held (not read)."""
+    found, others = [], 0
+    for given in paths:
+        path = Path(given)
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for candidate in sorted(path.rglob("*")):
+            relative = candidate.relative_to(path).parts
+            if not candidate.is_file() or any(part.startswith(".") for part in relative):
+                continue
+            name = candidate.name.lower().removesuffix(".gz")
+            if name.endswith(TEXT_SUFFIXES):
+                found.append(candidate)
+            else:
+                others += 1
+    return found, others
+
+
+def canonical_link(html: str) -> str | None:
+    """The page's own <link rel="canonical"> when it is an absolute http(s) URL, in the
+    crawler's canonical form: the key a crawled copy of the same article is stored under."""
+    import parsel
+
+    from crawler.urls import canonical_url
+    from sitegen.safe import http_url
+
+    selector = parsel.Selector(text=html)
+    for link in selector.xpath("//link[@href]"):
+        rels = (link.attrib.get("rel") or "").lower().split()
+        if "canonical" in rels:
+            href = http_url(link.attrib["href"].strip())
+            return canonical_url(href) if href else None
+    return None
 
 
 def read_local_file(path: Path) -> LocalFile:
@@ -73,10 +115,8 @@ def _detect(raw: bytes) -> str | None:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        from charset_normalizer import from_bytes
-    except ImportError:  # not installed: a file that is not UTF-8 needs a BOM or a <meta> charset
-        return None
+    from charset_normalizer import from_bytes
+
     best = from_bytes(raw[:1_000_000]).best()
     return best.encoding if best else None
 

@@ -146,6 +146,34 @@ def search_documents(conn: sqlite3.Connection, text: str, *, action: str | None 
 
 # --- exports ---------------------------------------------------------------------------------
 
+# When the project first saw each timeline entry and when it last changed, from the fetch times
+# of its documents: a document's first version was first seen, its current one last changed it.
+# A story is first seen with its first document and changes when it gains one or one changes.
+# The site's feeds (published, updated) and `rivalry digest` both read it.
+_ENTRY_TIMES_SQL = """
+WITH doc AS (
+    SELECT d.id, d.fetched_at AS changed,
+           min(d.fetched_at, coalesce((SELECT min(v.fetched_at) FROM document_versions v
+                                       WHERE v.document_id = d.id), d.fetched_at)) AS first_seen
+    FROM documents d)
+SELECT {entry} AS entry, min(doc.first_seen), max(doc.changed)
+FROM events e JOIN doc ON doc.id = e.document_id{join}
+WHERE e.role = 'new' GROUP BY entry"""
+
+
+def entry_times(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
+    """Entry id ('story:<id>', or 'event:<id>' for an event in no story) -> (first seen, last
+    changed), UTC ISO timestamps as stored."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "stories" in tables:
+        sql = _ENTRY_TIMES_SQL.format(
+            entry="CASE WHEN s.id IS NULL THEN 'event:' || e.id ELSE 'story:' || s.id END",
+            join=" LEFT JOIN stories s ON s.id = e.story_id")
+    else:
+        sql = _ENTRY_TIMES_SQL.format(entry="'event:' || e.id", join="")
+    return {entry: (first, changed) for entry, first, changed in conn.execute(sql)}
+
+
 def relation_names(conn: sqlite3.Connection, kind: str) -> list[str]:
     return [r[0] for r in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = ? AND name NOT LIKE 'sqlite_%' "
@@ -214,7 +242,7 @@ def write_file_atomically(path: Path, fill) -> None:
 
 # --- the publication snapshot ---------------------------------------------------------------
 
-def snapshot(source: Path, target: Path) -> Path:
+def snapshot(source: Path, target: Path, finished_run: dict | None = None) -> Path:
     """A consistent copy of the store (SQLite's online backup), swapped in atomically.
 
     The copy is taken from a read transaction, so a crawl writing at the same time neither
@@ -223,7 +251,11 @@ def snapshot(source: Path, target: Path) -> Path:
 
     One snapshot at a time per folder (a lock on the folder itself, so no lock file lands in a
     published folder); holding it, a snapshot removes the temporary files of one that was
-    killed, which would otherwise pile up, a store's size each."""
+    killed, which would otherwise pile up, a store's size each.
+
+    finished_run ({"id", "status", "counts", "errors"}): the run taking the snapshot, recorded
+    in the copy as finished with that outcome. A nightly publishes its snapshots before it
+    finishes; a copy saying "running" would be wrong for as long as it is published."""
     import fcntl
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -232,12 +264,21 @@ def snapshot(source: Path, target: Path) -> Path:
         fcntl.flock(folder, fcntl.LOCK_EX)
         for stale in target.parent.glob(f".{target.name}.*.tmp*"):
             stale.unlink(missing_ok=True)
-        return _snapshot(source, target)
+        return _snapshot(source, target, finished_run)
     finally:
         os.close(folder)  # releases the lock
 
 
-def _snapshot(source: Path, target: Path) -> Path:
+def _finish_run_in_copy(conn, run: dict) -> None:
+    from rivalry.store import utc_now
+
+    with conn:
+        conn.execute("UPDATE runs SET finished = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
+                     [utc_now(), run["status"], json.dumps(run.get("counts") or {}, sort_keys=True),
+                      json.dumps(run.get("errors") or {}, sort_keys=True), run["id"]])
+
+
+def _snapshot(source: Path, target: Path, finished_run: dict | None = None) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     try:
@@ -245,6 +286,8 @@ def _snapshot(source: Path, target: Path) -> Path:
                                      timeout=30)) as src, closing(sqlite3.connect(tmp)) as dst:
             with dst:
                 src.backup(dst)
+            if finished_run is not None:
+                _finish_run_in_copy(dst, finished_run)
             dst.execute("PRAGMA journal_mode=DELETE")
             check = dst.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":

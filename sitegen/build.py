@@ -55,11 +55,14 @@ from .background import Forked
 from .output import LINKED, SAME, Output, OutputError
 from .safe import http_url
 
-SITE_DIR = Path(__file__).resolve().parent.parent / "site"
+# A source checkout has site/ and docs/ beside sitegen/; an installed package carries them inside
+# it as sitegen/site/ and sitegen/docs/ (pyproject.toml, [tool.setuptools.package-dir]).
+_HERE = Path(__file__).resolve().parent
+_CHECKOUT = (_HERE.parent / "site" / "templates").is_dir()
+SITE_DIR = _HERE.parent / "site" if _CHECKOUT else _HERE / "site"
 TEMPLATES = SITE_DIR / "templates"
 STATIC = SITE_DIR / "static"
-ROOT_DIR = SITE_DIR.parent
-EVAL_JSON = ROOT_DIR / "docs" / "eval.json"
+EVAL_JSON = (_HERE.parent if _CHECKOUT else _HERE) / "docs" / "eval.json"
 PER_PAGE = 50
 FEED_SIZE = 50
 HOME_SIZE = 20
@@ -177,6 +180,12 @@ def _full(entry):
     return _STATE["index"].full(entry)
 
 
+def _feed_full(entry):
+    """_full with when the project first saw the entry and when it last changed ('seen')."""
+    index = _STATE["index"]
+    return {**index.full(entry), "seen": index.seen.get(entry[0])}  # index.ENTRY_ID
+
+
 def _render(rel: str, template: str, ctx) -> str:
     env, items = _STATE["env"], _STATE["items"]
     ctx = ctx[0](ctx[1]) if isinstance(ctx, tuple) else dict(ctx)
@@ -254,25 +263,28 @@ def _keep(pages, out: Output) -> tuple[list, list]:
 
 
 def build_site(db, out_dir, *, search_index: bool = True, site_url: str | None = None,
-               workers: int | None = None, snapshot: bool = True) -> dict:
+               workers: int | None = None, snapshot: bool = True,
+               finished_run: dict | None = None) -> dict:
     """Render the whole site from the store into out_dir, swapped in atomically.
 
     Returns counts: pages per kind, 'pages' (total), 'skipped' (rows whose id cannot be a file
     name), the file counts 'written' (new or changed bytes), 'unchanged', 'removed', 'rendered'
     (pages whose inputs changed), and 'search_seconds'.
+    finished_run: the run building the site, recorded in the database download as finished
+    with that outcome (rivalry.reading.snapshot).
     """
     # The build makes a million small objects and frees none until the end: the cyclic garbage
     # collector would walk the whole heap again and again for nothing (a third of the time).
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_site(db, out_dir, search_index, site_url, workers, snapshot)
+        return _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished_run)
     finally:
         if enabled:
             gc.enable()
 
 
-def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
+def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished_run=None) -> dict:
     site_url = site_url if site_url is not None else os.environ.get("RIVALRY_SITE_URL")
     if site_url:
         if not http_url(site_url):
@@ -290,7 +302,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         # What the site is made from, read before the store is: if it equals what the live
         # site was built from, no page can have changed (see _unchanged_since).
         inputs = _inputs(db, site_url or "", snapshot)
-        snapshot_job = _start_snapshot(db, out) if snapshot else None
+        snapshot_job = _start_snapshot(db, out, finished_run) if snapshot else None
         state = _unchanged_since(out, inputs)
         plan, changes, removed = Plan(), None, set()
         if state is not None:
@@ -301,6 +313,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         else:
             index, changes, kinds = _index(db, out, inputs)
             index.to_be_published = sitedata.to_be_published(db)
+            index.seen = sitedata.seen_times(db)
             events_key = digest(keys(index.events)).hex()
             skipped, n_events = index.skipped, len(index.events)
         clock("load")
@@ -426,7 +439,7 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
     full = index.full if index is not None else None
     env = make_env()
     _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,
-                  feed_items=fragments.Items(full, fragments.feed_entry))
+                  feed_items=fragments.Items(_feed_full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
     try:
         if workers > 1 and len(todo) >= PARALLEL_MIN:
@@ -542,7 +555,7 @@ def _write_files(out: Output, index: Index | None, events_key: str) -> list:
     return records
 
 
-def _start_snapshot(db, out: Output) -> Forked | None:
+def _start_snapshot(db, out: Output, finished_run: dict | None = None) -> Forked | None:
     """The database download, taken by a child while the store is read and pages planned;
     its result is the file's digest. None for a store without a file."""
     source = database_file(db)
@@ -553,7 +566,7 @@ def _start_snapshot(db, out: Output) -> Forked | None:
     def take():
         from rivalry.reading import snapshot as take_snapshot
 
-        take_snapshot(source, target)
+        take_snapshot(source, target, finished_run)
         with open(target, "rb") as fh:
             return hashlib.file_digest(fh, "sha256").hexdigest()[:32]
     return Forked("snapshot", take)
@@ -789,10 +802,19 @@ class _Planner:
                 feed_rel("countries", country) if action == ALL else None)
 
     def _feed(self, plan: Plan, rel: str, title: str, events, alternate: str) -> None:
-        entries = events[:FEED_SIZE]
-        updated = max((e[DATE] for e in entries if e[DATE]), default="1970-01-01")
+        """A feed of the entries the project saw or changed last (whatever their event date:
+        a story newly found about an older event reaches subscribers too)."""
+        seen = self.index.seen
+        fallback = ("1970-01-01T00:00:00Z",) * 2
+        times = {e[0]: seen.get(e[0]) or ((f"{e[DATE]}T00:00:00Z",) * 2 if e[DATE] else fallback)
+                 for e in events}
+        # Latest change first; entries seen at the same moment (one night's crawl) newest first.
+        entries = sorted(events, key=lambda e: (times[e[0]][1], times[e[0]][0], e[DATE] or "", e[0]),
+                         reverse=True)[:FEED_SIZE]
+        updated = max((times[e[0]][1] for e in entries), default=fallback[1])
         ctx = {"root": self.site_url} if self.site_url else {}
-        plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries)),
+        plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries),
+                                            tuple(times[e[0]] for e in entries)),
                  title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
                  alternate=alternate, feed_id=rel, **ctx)
 

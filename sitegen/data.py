@@ -197,6 +197,29 @@ def to_be_published(db) -> tuple[tuple, ...]:
     return tuple(out)
 
 
+_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+
+
+def _atom_time(value) -> str | None:
+    """An Atom (RFC 3339) UTC time from a stored UTC ISO timestamp, or None."""
+    if isinstance(value, str) and _TIMESTAMP.match(value):
+        return value[:19] + "Z"
+    return None
+
+
+def seen_times(db) -> dict[str, tuple[str, str]]:
+    """Entry id ('story:…' or 'event:…') -> (first seen, last changed) as Atom times
+    (rivalry.reading.entry_times: the same rule as `rivalry digest`)."""
+    from rivalry.reading import entry_times
+
+    out = {}
+    for entry, (first, changed) in entry_times(db.conn).items():
+        first, changed = _atom_time(first), _atom_time(changed)
+        if first and changed:
+            out[entry] = (first, max(first, changed))
+    return out
+
+
 def read(db, previous: Rows | None = None) -> SiteData:
     """The store's rows: sources and entities as dicts, documents and events as Rows, stories
     and response links as they are stored. No document, event or story dict yet (see fill)."""

@@ -118,12 +118,19 @@ class Items:
         return Markup("".join(map(self.get, entries)).replace(ROOT, root))
 
 
+def _entry_times(ev) -> str:
+    """<published>: when the project first saw the entry; <updated>: when it last changed
+    (ev['seen'], data.seen_times). Without them (an entry read from no document), its date."""
+    first, changed = ev.get("seen") or ((f"{ev['date'] or '1970-01-01'}T00:00:00Z",) * 2)
+    return f"<published>{escape(first)}</published>\n<updated>{escape(changed)}</updated>\n"
+
+
 def feed_entry(ev) -> str:
     """One Atom <entry> (feed.xml lists them), with the root placeholder in its link."""
     who = lambda e: escape(e["name"]) if e else "unknown"  # noqa: E731
     return (f"<entry>\n<id>tag:ai-rivalry-tracker,2025:{escape(ev['entry_id'])}</id>\n"
             f"<title>{escape(ev.get('headline') or ev['action_label'] + ': ' + who(ev['actor']) + ' → ' + who(ev['target']))}</title>\n"
-            f"<updated>{escape(ev['date'] or '1970-01-01')}T00:00:00Z</updated>\n"
+            f"{_entry_times(ev)}"
             f'<link rel="alternate" type="text/html" href="{ROOT}{escape(ev["href"])}"/>\n'
             f'<category term="{escape(ev["action"])}" label="{escape(ev["action_label"])}"/>\n'
             f'<summary type="text">{escape(ev["evidence"])}</summary>\n</entry>\n')

@@ -109,6 +109,7 @@ class Index:
         self._full: dict[str, dict] = {}  # entry id -> the dict the templates use
         self._entries_made: dict[str, Entry] = {}  # entry id -> its Entry (from_dicts)
         self.to_be_published: tuple = ()  # filed, not yet published (data.to_be_published)
+        self.seen: dict[str, tuple[str, str]] = {}  # entry id -> first seen, last changed (data.seen_times)
 
     # -- made from the rows alone (no story in use) -----------------------------------------------
 

@@ -17,6 +17,9 @@ class SearchIndexError(Exception):
 
 
 def executable() -> str:
+    from rivalry.installed import require
+
+    require("pagefind_bin", "the site's search indexer (Pagefind)", "pagefind-bin>=1.1")
     import pagefind_bin
 
     return str(pagefind_bin.get_executable())

@@ -133,3 +133,14 @@ def test_bad_ingest_date_records_no_run(tmp_path, db_file):
     result = rivalry("ingest", "--db", db_file, "--date", "someday", note, check=False)
     assert result.returncode == 1 and "is not a date" in result.stderr
     assert sqlite3.connect(db_file).execute("SELECT count(*) FROM runs").fetchone()[0] == 0
+
+
+def test_db_before_the_command(tmp_path, db_file, db):
+    add_document(db, url="https://example.org/a", title="Before", text="x")
+    out = rivalry("--db", db_file, "query", "--csv", "SELECT title FROM documents")
+    assert out.stdout.splitlines() == ["title", "Before"]
+    assert "documents" in rivalry("--db", db_file, "status").stdout
+    # after the command it wins: the missing file is the one read
+    missing = tmp_path / "missing.db"
+    result = rivalry("--db", db_file, "status", "--db", missing, check=False)
+    assert result.returncode == 1 and str(missing) in result.stderr

@@ -80,6 +80,9 @@ def test_query_on_the_result(nightly):
 def test_second_run_leaves_the_same_counts(nightly):
     rivalry("nightly", "--db", nightly["db"], "--replay", SAMPLE, "--out", nightly["out"])
     assert counts(nightly["db"]) == nightly["counts"]
+    # The digest's default window is the last nightly: this replay brought nothing new.
+    assert "Nothing new or changed since the last nightly (run " in rivalry(
+        "digest", "--db", nightly["db"]).stdout
 
 
 def test_sample_replays_real_white_house_documents_with_readable_headlines(nightly):
@@ -95,3 +98,67 @@ def test_sample_replays_real_white_house_documents_with_readable_headlines(night
     # context entries (background the documents mention) are kept, never as stories
     assert conn.execute("SELECT count(*) FROM events WHERE role = 'context' AND story_id IS NOT "
                         "NULL").fetchone()[0] == 0
+
+
+def test_published_copies_show_the_nightly_that_made_them_as_finished(nightly):
+    live = sqlite3.connect(nightly["db"])
+    run_id, status = live.execute("SELECT id, status FROM runs WHERE command = 'nightly' "
+                                  "ORDER BY id DESC LIMIT 1").fetchone()
+    assert status == "ok"
+    for copy_path in (nightly["db"].parent / "snapshot" / "rivalry.db",
+                      nightly["out"] / "downloads" / "rivalry.db"):
+        copy = sqlite3.connect(f"file:{copy_path}?mode=ro", uri=True)
+        row = copy.execute("SELECT status, finished, counts FROM runs WHERE id = ?", [run_id]).fetchone()
+        assert row[0] == "ok" and row[1], (copy_path, row)
+        assert {"crawl", "tag"} <= set(json.loads(row[2]))
+        assert copy.execute("SELECT count(*) FROM runs WHERE status = 'running'").fetchone()[0] == 0
+
+
+def test_skipped_sources_say_why(nightly):
+    assert "no saved page in the replay archive" in nightly["stdout"]
+    assert "sources skipped: the replay archive holds no page of theirs (the bundled sample covers 5)" \
+        in nightly["stdout"]
+
+
+def test_digest_of_the_sample(nightly, tmp_path):
+    import html.parser
+    import shutil
+
+    live = sqlite3.connect(nightly["db"])
+    first_run = live.execute("SELECT min(id) FROM runs WHERE command = 'nightly'").fetchone()[0]
+    headlines = {h for (h,) in live.execute("SELECT coalesce(headline, title) FROM stories")}
+    everything = rivalry("digest", "--db", nightly["db"], "--since", first_run).stdout
+    assert everything.startswith(f"AI Rivalry Tracker digest: {len(headlines)} new and 0 changed "
+                                 f"since run {first_run}")
+    assert all(h in everything for h in headlines)
+    assert "\nExport control (" in everything and "\nEntity listing (" in everything  # by action
+
+    # The next day: a story gains a report, and a new document reports an older event.
+    db_path = tmp_path / "copy.db"
+    shutil.copy(nightly["db"], db_path)
+    conn = sqlite3.connect(db_path)
+    story, headline, action, actor, target = conn.execute(
+        "SELECT id, coalesce(headline, title), action, actor_id, target_id FROM stories "
+        "ORDER BY id LIMIT 1").fetchone()
+    with conn:
+        for doc, url, story_id, date in (("d1", "https://news.example.com/more", story, "2025-01-01"),
+                                         ("d2", "https://news.example.com/old", None, "2019-05-15")):
+            conn.execute("INSERT INTO documents (id, source_id, url, canonical_url, title, fetched_at,"
+                         " content_hash, text) VALUES (?, 'whitehouse', ?, ?, ?, '2030-01-02T05:00:00+00:00',"
+                         " 'h', 'text')", [doc, url, url, f"Report {doc} <b>"])
+            conn.execute("INSERT INTO events (id, document_id, action, actor_id, target_id, event_date,"
+                         " evidence, evidence_start, evidence_end, pipeline_version, story_id)"
+                         " VALUES (?, ?, ?, ?, ?, ?, 'x', 0, 1, 't', ?)",
+                         [f"e{doc}", doc, action, actor, target, date, story_id])
+    text = rivalry("digest", "--db", db_path, "--since", "2030-01-02").stdout
+    assert text.startswith("AI Rivalry Tracker digest: 1 new and 1 changed since 2030-01-02")
+    changed = next(line for line in text.splitlines() if headline in line)
+    assert changed.split()[0] == "changed" and "new     2019-05-15" in text
+    page = rivalry("digest", "--db", db_path, "--since", "2030-01-02", "--format", "html",
+                   env={"RIVALRY_SITE_URL": "https://tracker.example.org/"}).stdout
+    assert "Report d2 &lt;b&gt;" in page and f'href="https://tracker.example.org/stories/{story}.html"' in page
+    html.parser.HTMLParser().feed(page)
+    markdown = rivalry("digest", "--db", db_path, "--since", "2030-01-02", "--format", "markdown").stdout
+    assert markdown.count("\n## ") == 1 and "Report d2 \\<b\\>" in markdown
+    bad = rivalry("digest", "--db", db_path, "--since", "yesterday", check=False)
+    assert bad.returncode == 1 and "give a run id" in bad.stderr and "Traceback" not in bad.stderr

@@ -50,7 +50,7 @@ def every_command(db, tmp_path):
         "tag": ["tag"], "build": ["build", "--out", out], "ingest": ["ingest", note],
         "query": ["query", "SELECT 1"], "search": ["search", "export"], "export": ["export"],
         "snapshot": ["snapshot", "--out", tmp_path / "snap.db"], "status": ["status"],
-        "sources": ["sources"], "datasette": ["datasette", "--port", "0"],
+        "sources": ["sources"], "datasette": ["datasette", "--port", "0"], "digest": ["digest"],
     }
 
 
