@@ -42,11 +42,12 @@ import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import chart, downloads, fragments, search, taxonomy
+from . import chart, downloads, fragments, search, taxonomy, terms
 from . import data as sitedata
 from .data import digest
 from .index import (ACTION, ACTOR, ALL, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
@@ -81,6 +82,11 @@ def make_env() -> Environment:
     )
     env.filters["month_label"] = month_label
     env.filters["country_label"] = sitedata.country_label
+    env.filters["plural"] = terms.plural
+    env.filters["date_text"] = terms.date_text
+    env.filters["is_chinese"] = is_chinese
+    env.globals["counts"] = terms.counts
+    env.globals["terms"] = terms
     env.globals["months_nav"] = fragments.months_nav
     return env
 
@@ -179,6 +185,8 @@ def _full(entry):
 
 def _render(rel: str, template: str, ctx) -> str:
     env, items = _STATE["env"], _STATE["items"]
+    if template == DATA:  # a page's own download: bytes, made by its function
+        return ctx[0](ctx[1])
     ctx = ctx[0](ctx[1]) if isinstance(ctx, tuple) else dict(ctx)
     root = ctx.setdefault("root", "../" * rel.count("/"))
     ctx.setdefault("path", rel)
@@ -279,7 +287,8 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             raise OutputError(f"site URL {site_url!r} is not an absolute http(s) URL")
         site_url = site_url.rstrip("/") + "/"
     clock = _Clock()
-    salt = _salt()
+    # Pages name the site's address (Open Graph, the sitemap): another address, other pages.
+    salt = hashlib.blake2b(_salt() + (site_url or "").encode(), digest_size=16).digest()
     out = Output(out_dir, salt.hex())
     clock("manifests")
     snapshot_job = files_job = sync_job = None
@@ -297,15 +306,17 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
             # Nothing the site shows changed: every page of the live site is kept as it is.
             kinds = Counter(state["kinds"])
             skipped, n_events, events_key = state["skipped"], state["events"], state["events_key"]
+            stories_key = state.get("stories_key")
             index = None
         else:
             index, changes, kinds = _index(db, out, inputs)
             index.to_be_published = sitedata.to_be_published(db)
             events_key = digest(keys(index.events)).hex()
+            stories_key = digest(keys(index.entries)).hex()
             skipped, n_events = index.skipped, len(index.events)
         clock("load")
         # Downloads and caches are written by a child while the pages are planned and rendered.
-        files_job = Forked("downloads", lambda: _write_files(out, index, events_key))
+        files_job = Forked("downloads", lambda: _write_files(out, index, events_key, stories_key))
         if index is not None:
             planner = _Planner(index, site_url or "", changes)
             for section in planner.sections():
@@ -316,7 +327,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         clock("plan")
         out.synced(sync_job.result())  # before any page is written into the target copy
         clock("sync")
-        rendered = _execute(plan, out, index, workers)
+        rendered = _execute(plan, out, index, workers, site_url or "")
         clock("render")
         if index is None or changes is not None:
             # Only the pages the changes can touch were planned: every other live page stays.
@@ -341,7 +352,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot) -> dict:
         clock("search")
         out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(sorted(kinds.items())),
                                       "skipped": skipped, "events": n_events,
-                                      "events_key": events_key})
+                                      "events_key": events_key, "stories_key": stories_key})
         files = out.commit()
         clock("commit")
     except BaseException:
@@ -412,12 +423,15 @@ def _kind_of(rel: str) -> str:
     if parts[0] in nested:
         kind, depth, months = nested[parts[0]]
         return kind if len(parts) == depth else months
+    if parts[0] == "downloads":
+        return "downloads"
     if parts[0] in ("events", "documents", "stories", "feeds"):
         return parts[0]
     return "home" if rel == "index.html" else "index_pages"
 
 
-def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) -> int:
+def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None,
+             site_url: str = "") -> int:
     """Keep the pages whose key is the live one's; render the others, in forked workers on
     every core when there are many. Returns how many were rendered."""
     records, todo = _keep(plan.pages, out)
@@ -425,7 +439,9 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
         out.record(record)
     full = index.full if index is not None else None
     env = make_env()
+    env.globals["site_url"] = site_url
     _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,
+                  story_rows=downloads.StoryRows(full),
                   feed_items=fragments.Items(full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
     try:
@@ -451,12 +467,18 @@ LOAD_CACHE, LOAD_DELTA = ".rows.cache", ".rows.delta"
 
 
 DOWNLOADS = ("downloads/events.csv", "downloads/events.json")
+EXCEL = "downloads/events-excel.csv"  # the same bytes after a UTF-8 BOM, for spreadsheets
+STORY_DOWNLOADS = ("downloads/stories.csv", "downloads/stories.json", "downloads/stories-excel.csv")
+SITEMAP = "sitemap.xml"
+SITEMAP_MAX = 50_000  # URLs a sitemap may hold (sitemaps.org)
+DATA = ""  # the template of a planned data file (a page's own download): no template at all
 # Not a page (not in the manifest): what the live site was built from (see _unchanged_since).
 BUILD_STATE = ".build.state"
 
 
 def _made_by_write_files(rel: str) -> bool:
-    return rel.startswith("static/") or rel in DOWNLOADS or rel == downloads.SNAPSHOT
+    return (rel.startswith("static/") or rel in DOWNLOADS or rel in STORY_DOWNLOADS
+            or rel in (EXCEL, downloads.SNAPSHOT))
 
 
 def _inputs(db, site_url: str, snapshot: bool) -> tuple | None:
@@ -489,12 +511,14 @@ def _unchanged_since(out: Output, inputs) -> dict | None:
     state = out.read_cache(BUILD_STATE)
     if not isinstance(state, dict) or state.get("inputs") != inputs:
         return None
-    if not all(out.unchanged_key(rel, state.get("events_key")) for rel in DOWNLOADS):
+    if not all(out.unchanged_key(rel, state.get("events_key")) for rel in DOWNLOADS + (EXCEL,)):
+        return None
+    if not all(out.unchanged_key(rel, state.get("stories_key")) for rel in STORY_DOWNLOADS):
         return None
     return state
 
 
-def _write_files(out: Output, index: Index | None, events_key: str) -> list:
+def _write_files(out: Output, index: Index | None, events_key: str, stories_key: str) -> list:
     """Everything but the pages and the snapshot: static files, downloads, caches. Runs in a
     child (background.Forked): returns the manifest records for the parent to keep. index
     None: nothing the site shows changed since the live build, whose files are kept."""
@@ -519,8 +543,8 @@ def _write_files(out: Output, index: Index | None, events_key: str) -> list:
         if path.is_file():
             write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
     rels = DOWNLOADS
-    if all(out.unchanged_key(rel, events_key) for rel in rels):
-        records.extend(out.keep(rel) for rel in rels)
+    if all(out.unchanged_key(rel, events_key) for rel in rels + (EXCEL,)):
+        records.extend(out.keep(rel) for rel in rels + (EXCEL,))
         out.keep_cache(DOWNLOADS_CACHE)
     else:
         # Lines of events that did not change are copied from the live files, found by the
@@ -538,7 +562,16 @@ def _write_files(out: Output, index: Index | None, events_key: str) -> list:
         made = downloads.render(index.events, index.full, lines, *old)
         del old
         shas = [write(rel, data, events_key) for rel, data in zip(rels, made)]
+        write(EXCEL, downloads.BOM + made[0], events_key)
         out.write_cache(DOWNLOADS_CACHE, tuple(shas) + (made[2],))
+    if all(out.unchanged_key(rel, stories_key) for rel in STORY_DOWNLOADS):
+        records.extend(out.keep(rel) for rel in STORY_DOWNLOADS)
+    else:
+        made = downloads.StoryRows(index.full)
+        as_csv = made.csv(index.entries)
+        for rel, data in zip(STORY_DOWNLOADS, (as_csv, made.json(index.entries),
+                                               downloads.BOM + as_csv)):
+            write(rel, data, stories_key)
     return records
 
 
@@ -601,7 +634,8 @@ class _Planner:
 
     def sections(self) -> list:
         return [self.home_and_timelines, self.timeline_months, self.event_pages,
-                self.entity_pages, self.entity_feeds, self.document_and_source_pages]
+                self.entity_pages, self.entity_feeds, self.document_and_source_pages,
+                self.site_files]
 
     # -- sections --------------------------------------------------------------------------------
 
@@ -609,13 +643,16 @@ class _Planner:
         index, labels, common, common_key = self.index, self.labels, self.common, self.common_key
         codes = list(index.actions)
         latest = index.entries[:HOME_SIZE]
-        the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.events], codes,
+        # The chart stacks what the timeline lists (stories), so its bars and the timeline's
+        # months say the same numbers.
+        the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.entries], codes,
                                         {c: sitedata.action_label(c) for c in codes})
+        totals = _totals(index)
         plan.add("home", "index.html", "home.html",
-                 (repr(the_chart), keys(latest), len(index.events), common_key,
+                 (repr(the_chart), keys(latest), repr(totals), common_key,
                   repr(index.to_be_published)),
-                 title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
-                 to_be_published=index.to_be_published,
+                 title="Latest stories", latest=None, _lazy={"latest": ("plain", latest)},
+                 to_be_published=index.to_be_published, totals=totals,
                  total=len(index.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
         facets = self.facets
         for (country, action), events in sorted(facets.items()):
@@ -628,13 +665,14 @@ class _Planner:
                           if (c, action) in facets)
             nav_a = tuple((a, len(facets[(country, a)])) for a in self.action_counts
                           if (country, a) in facets)
+            self._downloads(plan, base, events)
             plan.add("timeline", base + ".html", "timeline.html",
                      (title, len(events), nav_c, nav_a, repr(month_list), feed,
                       keys(events[:PER_PAGE]), common_key),
                      country=country, action=action, nav_c=nav_c, nav_a=nav_a, feed=feed,
                      title=title, month=None, index=month_list, total=len(events), base=base,
                      _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
-        self._feed(plan, feed_rel(ALL, ""), "All events", index.entries, "timeline/all/all.html")
+        self._feed(plan, feed_rel(ALL, ""), "All stories", index.entries, "timeline/all/all.html")
         for (country, action), events in sorted(facets.items()):
             if country == ALL and action != ALL:
                 self._feed(plan, feed_rel("actions", action), labels[action], events,
@@ -647,14 +685,13 @@ class _Planner:
         plan.add("index_pages", "countries.html", "countries.html", (common_key,),
                  title="Countries", **common)
         tax = _taxonomy(codes, self.action_counts)
-        totals = _totals(index)
         evaluation = _evaluation()
         plan.add("index_pages", "methodology.html", "methodology.html",
                  (repr(tax), repr(totals), repr(evaluation), common_key),
                  title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
-        plan.add("index_pages", "downloads.html", "downloads.html", (len(index.events),),
-                 title="Downloads", columns=downloads.COLUMNS, total=len(index.events),
-                 snapshot_tables=downloads.SNAPSHOT_TABLES)
+        plan.add("index_pages", "downloads.html", "downloads.html", (repr(totals),),
+                 title="Downloads", columns=downloads.COLUMNS, story_columns=downloads.STORY_COLUMNS,
+                 totals=totals, snapshot_tables=downloads.SNAPSHOT_TABLES)
         plan.add("index_pages", "search.html", "search.html", (common_key,), title="Search",
                  **common)
 
@@ -676,6 +713,7 @@ class _Planner:
                 base = f"timeline/{country}/{action}"
                 self._months_to_plan(base, [], [], changed[(country, action)])
                 self.removed.add(base + ".html")
+                self.removed.update(_download_rels(base))
                 feed = self._facet_feed(country, action)
                 if feed:
                     self.removed.add(feed)
@@ -721,8 +759,12 @@ class _Planner:
             if paged:
                 _month_pages(plan, "entity_months", base, "entity.html", events, counts,
                              ent["name"], only=only, ent=ent, feed=feed, entity_key=ent["key"])
-        groups = [(t, [(e, len(index.entity_events.get(e["id"], no_events))) for e in es])
+        # Only entities something happened to or by: a page with no story is not listed (it
+        # exists, and says so).
+        groups = [(t, [(e, n) for e in es
+                       if (n := len(index.entity_entries.get(e["id"], no_events)))])
                   for t, es in _group_entities(self.entities)]
+        groups = [(t, es) for t, es in groups if es]
         plan.add("index_pages", "entities.html", "entities.html",
                  (tuple((t, tuple((e["key"], n) for e, n in es)) for t, es in groups),),
                  title="Entities", groups=groups)
@@ -735,8 +777,10 @@ class _Planner:
             entries = self.index.entity_entries.get(ent["id"])
             if entries:
                 self._feed(plan, feed_rel("entities", ent["id"]), ent["name"], entries, ent["href"])
+                self._downloads(plan, ent["href"][:-5], entries)
             elif changed is not None:
                 self.removed.add(feed_rel("entities", ent["id"]))
+                self.removed.update(_download_rels(ent["href"][:-5]))
 
     def document_and_source_pages(self, plan: Plan) -> None:
         index, append = self.index, plan.pages.append
@@ -764,6 +808,24 @@ class _Planner:
                  (tuple((s["key"], len(by_source.get(s["id"], []))) for s in sources),),
                  title="Sources", sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
 
+    def site_files(self, plan: Plan) -> None:
+        """sitemap.xml (the pages worth finding: no month page, no entity without a story) and
+        the 404 page, whose links start at the site's root (it is served at any depth)."""
+        index = self.index
+        rels = [f"{name}.html" for name in ("index", "actions", "countries", "entities",
+                                             "sources", "methodology", "downloads", "search")]
+        rels += [f"timeline/{c}/{a}.html" for c, a in sorted(self.facets)]
+        rels += [href for href, _, _ in sorted(index.stories)]
+        rels += [e["href"] for e in self.entities if index.entity_entries.get(e["id"])]
+        rels += [s["href"] for s in index.sources.values() if s["href"]]
+        rels += [f"events/{e[ID]}.html" for e in index.events]
+        rels = rels[:SITEMAP_MAX]
+        plan.add("index_pages", SITEMAP, "sitemap.xml", (self.site_url, tuple(rels)),
+                 rels=rels, site_url=self.site_url)
+        root = urlsplit(self.site_url).path if self.site_url else "/"
+        plan.add("index_pages", "404.html", "404.html", (root,), title="Page not found",
+                 root=root)
+
     # -- shared ----------------------------------------------------------------------------------
 
     def _months_to_plan(self, base: str, entries, counts, delta: Counter) -> set | None:
@@ -783,6 +845,13 @@ class _Planner:
         return None
 
     @staticmethod
+    def _downloads(plan: Plan, base: str, entries) -> None:
+        """What a page lists (all of it, every month), as CSV and JSON in the stories' columns."""
+        key = page_key((b"story rows", keys(entries)))
+        for rel, how in zip(_download_rels(base), (_csv_of, _json_of)):
+            plan.add_lazy("downloads", rel, DATA, key, how, entries)
+
+    @staticmethod
     def _facet_feed(country: str, action: str) -> str | None:
         return (feed_rel(ALL, "") if country == ALL and action == ALL else
                 feed_rel("actions", action) if country == ALL else
@@ -797,6 +866,19 @@ class _Planner:
                  alternate=alternate, feed_id=rel, **ctx)
 
 
+def _download_rels(base: str) -> tuple[str, str]:
+    """A page's own downloads (base: its path without .html)."""
+    return f"downloads/{base}.csv", f"downloads/{base}.json"
+
+
+def _csv_of(entries) -> bytes:
+    return _STATE["story_rows"].csv(entries)
+
+
+def _json_of(entries) -> bytes:
+    return _STATE["story_rows"].json(entries)
+
+
 def _entity_ctx(arg):
     ent, own, events, month_list, base, feed = arg
     return {"ent": ent, "title": ent["name"], "total": len(events), "month": None,
@@ -807,7 +889,7 @@ def _entity_ctx(arg):
 
 def _event_ctx(entry):
     ev = _full(entry)
-    return {"ev": ev, "title": _event_title(ev), "_lazy": {"body": (fragments.event_body, ev)}}
+    return {"ev": ev, "title": ev["headline"], "_lazy": {"body": (fragments.event_body, ev)}}
 
 
 STORY_SOURCES = 60  # a story page lists this many sources, then says how many more
@@ -820,15 +902,10 @@ def _story_ctx(entry):
         if ev["evidence"] not in seen and len(quotes) < sitedata.MAX_QUOTES:
             seen.add(ev["evidence"])
             quotes.append(ev)
-    return {"st": st, "title": st["headline"] or
-            f"{st['action_label']}: {_who(st['actor'])} → {_who(st['target'])}",
+    return {"st": st, "title": st["headline"],
             "quotes": quotes, "docs": st["documents"][:STORY_SOURCES],
             "more_docs": max(0, len(st["documents"]) - STORY_SOURCES),
             "events": st["events"][:STORY_SOURCES]}
-
-
-def _who(e):
-    return e["name"] if e else "unknown"
 
 
 def _document_ctx(doc):
@@ -927,13 +1004,8 @@ def _entity_summary(ent, events, entities) -> dict:
 
 
 def _facet_title(country, action, labels) -> str:
-    what = labels[action] if action != ALL else "All events"
+    what = labels[action] if action != ALL else "All stories"
     return what if country == ALL else f"{what} · {sitedata.country_label(country)}"
-
-
-def _event_title(ev) -> str:
-    who = lambda e: e["name"] if e else "unknown"  # noqa: E731
-    return f"{ev['action_label']}: {who(ev['actor'])} → {who(ev['target'])}"
 
 
 def _group_entities(entities):
@@ -952,8 +1024,18 @@ def _taxonomy(seen_codes, action_counts):
 
 
 def _totals(index: Index):
-    return {"events": len(index.events), "entities": len(index.entities),
-            "documents": len(index.documents), "sources": len(index.sources)}
+    """The site's figures, the same on every page that names them (see terms.py)."""
+    return {"stories": len(index.entries), "reports": len(index.events),
+            "entities": len(index.entities), "documents": len(index.documents),
+            "sources": len(index.sources)}
+
+
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def is_chinese(text: str) -> bool:
+    """Whether a name is written in Chinese characters (then marked lang="zh")."""
+    return bool(_CJK.search(text or ""))
 
 
 def _evaluation(path: Path | None = None) -> dict | None:

@@ -167,10 +167,11 @@ def test_changed_and_deleted_content_is_rewritten_and_removed(built):
         db.execute("UPDATE entities SET name = 'Huawei Technologies' WHERE id = 'evil'")
     counts = build_site(db, out)
     assert not (out / "events/a1b2c3d4e5f60003.html").exists()
-    # Its page, and the pages of the only accusation: facet pages and feed.
-    gone = ["events/a1b2c3d4e5f60003.html", "timeline/all/accusation.html",
-            "timeline/cn/accusation.html", "timeline/us/accusation.html",
-            "feeds/actions/accusation.xml"]
+    # Its page, and the pages of the only accusation: facet pages, their downloads and feed.
+    facets = ["timeline/all/accusation", "timeline/cn/accusation", "timeline/us/accusation"]
+    gone = ["events/a1b2c3d4e5f60003.html", "feeds/actions/accusation.xml"]
+    gone += [f + ".html" for f in facets]
+    gone += [f"downloads/{f}.{ext}" for f in facets for ext in ("csv", "json")]
     assert counts["removed"] == len(gone)
     assert not [g for g in gone if (out / g).exists()]
     assert "Huawei Technologies" in read(out, "events/a1b2c3d4e5f60004.html")
