@@ -52,7 +52,7 @@ def monthly_chart(month_actions, actions: list[str], labels: dict[str, str], mon
         colour[OTHER] = OTHER_FILL
         labels = {**labels, OTHER: "Other actions"}
     stack = list(colour)
-    bar_w, gap, height, left, bottom, top = 24, 6, 180, 36, 28, 10
+    bar_w, gap, height, left, bottom, top = 24, 6, 180, 36, 48, 10
     totals = {m: sum(counts[(m, a)] for a in stack) for m in span}
     ymax = max(totals.values()) or 1
     scale = height / ymax
@@ -71,9 +71,9 @@ def monthly_chart(month_actions, actions: list[str], labels: dict[str, str], mon
                              "fill": colour[action],
                              "title": f"{month}: {n} {labels.get(action, action)}"})
         mon = int(month[5:7])
-        label = _SHORT[mon - 1] + (f" {month[2:4]}" if mon == 1 or i == 0 else "")
         bars.append({"month": month, "x": x, "total": totals[month], "segments": segments,
-                     "label": label, "minor": (mon - 1) % 3 != 0})
+                     "label": _SHORT[mon - 1], "minor": (mon - 1) % 3 != 0,
+                     "year": month[:4] if mon == 1 or (i == 0 and mon <= 9) else None})
     legend = [{"action": a, "label": labels.get(a, a), "fill": colour[a],
                "total": sum(counts[(m, a)] for m in span)} for a in stack]
     ticks = [{"value": v, "y": round(top + height - v * scale, 2)} for v in sorted({0, ymax // 2, ymax})]
