@@ -882,6 +882,7 @@ def _json_of(entries) -> bytes:
 def _entity_ctx(arg):
     ent, own, events, month_list, base, feed = arg
     return {"ent": ent, "title": ent["name"], "total": len(events), "month": None,
+            "noindex": not events,  # a name no story involves yet: not for search engines
             "summary": _entity_summary(ent, own, _STATE["index"].entities), "n_events": len(own),
             "index": month_list, "base": base, "feed": feed,
             "_lazy": {"listing": ("months", events[:PER_PAGE])}}
