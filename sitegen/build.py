@@ -185,8 +185,6 @@ def _full(entry):
 
 def _render(rel: str, template: str, ctx) -> str:
     env, items = _STATE["env"], _STATE["items"]
-    if template == DATA:  # a page's own download: bytes, made by its function
-        return ctx[0](ctx[1])
     ctx = ctx[0](ctx[1]) if isinstance(ctx, tuple) else dict(ctx)
     root = ctx.setdefault("root", "../" * rel.count("/"))
     ctx.setdefault("path", rel)
@@ -423,8 +421,6 @@ def _kind_of(rel: str) -> str:
     if parts[0] in nested:
         kind, depth, months = nested[parts[0]]
         return kind if len(parts) == depth else months
-    if parts[0] == "downloads":
-        return "downloads"
     if parts[0] in ("events", "documents", "stories", "feeds"):
         return parts[0]
     return "home" if rel == "index.html" else "index_pages"
@@ -441,7 +437,6 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None,
     env = make_env()
     env.globals["site_url"] = site_url
     _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,
-                  story_rows=downloads.StoryRows(full),
                   feed_items=fragments.Items(full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
     try:
@@ -462,7 +457,7 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None,
 
 # Not pages (not in the manifest): where each event's line is in events.csv and events.json,
 # and the rows the build read (data.Rows), so the next build reads only those changed since.
-DOWNLOADS_CACHE = ".downloads.index"
+DOWNLOADS_CACHE, STORIES_CACHE = ".downloads.index", ".stories.index"
 LOAD_CACHE, LOAD_DELTA = ".rows.cache", ".rows.delta"
 
 
@@ -471,7 +466,6 @@ EXCEL = "downloads/events-excel.csv"  # the same bytes after a UTF-8 BOM, for sp
 STORY_DOWNLOADS = ("downloads/stories.csv", "downloads/stories.json", "downloads/stories-excel.csv")
 SITEMAP = "sitemap.xml"
 SITEMAP_MAX = 50_000  # URLs a sitemap may hold (sitemaps.org)
-DATA = ""  # the template of a planned data file (a page's own download): no template at all
 # Not a page (not in the manifest): what the live site was built from (see _unchanged_since).
 BUILD_STATE = ".build.state"
 
@@ -542,37 +536,38 @@ def _write_files(out: Output, index: Index | None, events_key: str, stories_key:
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
-    rels = DOWNLOADS
-    if all(out.unchanged_key(rel, events_key) for rel in rels + (EXCEL,)):
-        records.extend(out.keep(rel) for rel in rels + (EXCEL,))
-        out.keep_cache(DOWNLOADS_CACHE)
-    else:
-        # Lines of events that did not change are copied from the live files, found by the
-        # index their build saved (only if those files are the ones it describes).
-        cache = out.read_cache(DOWNLOADS_CACHE)
-        lines, old = {}, [b"", b""]
-        if isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict):
-            shas = [(out.live.get(rel) or [None])[0] for rel in rels]
-            if list(cache[:2]) == shas:
-                try:
-                    old = [out.read_live(rel) for rel in rels]
-                    lines = cache[2]
-                except OSError:
-                    old = [b"", b""]
-        made = downloads.render(index.events, index.full, lines, *old)
-        del old
-        shas = [write(rel, data, events_key) for rel, data in zip(rels, made)]
-        write(EXCEL, downloads.BOM + made[0], events_key)
-        out.write_cache(DOWNLOADS_CACHE, tuple(shas) + (made[2],))
-    if all(out.unchanged_key(rel, stories_key) for rel in STORY_DOWNLOADS):
-        records.extend(out.keep(rel) for rel in STORY_DOWNLOADS)
-    else:
-        made = downloads.StoryRows(index.full)
-        as_csv = made.csv(index.entries)
-        for rel, data in zip(STORY_DOWNLOADS, (as_csv, made.json(index.entries),
-                                               downloads.BOM + as_csv)):
-            write(rel, data, stories_key)
+    _write_lines(out, write, records, DOWNLOADS, EXCEL, events_key, DOWNLOADS_CACHE,
+                 lambda lines, old: downloads.render(index.events, index.full, lines, *old))
+    _write_lines(out, write, records, STORY_DOWNLOADS[:2], STORY_DOWNLOADS[2], stories_key,
+                 STORIES_CACHE,
+                 lambda lines, old: downloads.render_stories(index.entries, index.full, lines, *old))
     return records
+
+
+def _write_lines(out: Output, write, records: list, rels, excel: str, key: str, cache_name: str,
+                 render) -> None:
+    """A CSV and a JSON download and the CSV's spreadsheet copy: kept when their key is the
+    live one's, else made by render(lines, old files) copying the lines of unchanged entries
+    from the live files, found by the index (cache_name) their build saved."""
+    if all(out.unchanged_key(rel, key) for rel in (*rels, excel)):
+        records.extend(out.keep(rel) for rel in (*rels, excel))
+        out.keep_cache(cache_name)
+        return
+    cache = out.read_cache(cache_name)
+    lines, old = {}, [b"", b""]
+    if isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict):
+        shas = [(out.live.get(rel) or [None])[0] for rel in rels]
+        if list(cache[:2]) == shas:
+            try:
+                old = [out.read_live(rel) for rel in rels]
+                lines = cache[2]
+            except OSError:
+                old = [b"", b""]
+    made = render(lines, old)
+    del old
+    shas = [write(rel, data, key) for rel, data in zip(rels, made)]
+    write(excel, downloads.BOM + made[0], key)
+    out.write_cache(cache_name, tuple(shas) + (made[2],))
 
 
 def _start_snapshot(db, out: Output) -> Forked | None:
@@ -665,7 +660,6 @@ class _Planner:
                           if (c, action) in facets)
             nav_a = tuple((a, len(facets[(country, a)])) for a in self.action_counts
                           if (country, a) in facets)
-            self._downloads(plan, base, events)
             plan.add("timeline", base + ".html", "timeline.html",
                      (title, len(events), nav_c, nav_a, repr(month_list), feed,
                       keys(events[:PER_PAGE]), common_key),
@@ -713,7 +707,6 @@ class _Planner:
                 base = f"timeline/{country}/{action}"
                 self._months_to_plan(base, [], [], changed[(country, action)])
                 self.removed.add(base + ".html")
-                self.removed.update(_download_rels(base))
                 feed = self._facet_feed(country, action)
                 if feed:
                     self.removed.add(feed)
@@ -777,10 +770,8 @@ class _Planner:
             entries = self.index.entity_entries.get(ent["id"])
             if entries:
                 self._feed(plan, feed_rel("entities", ent["id"]), ent["name"], entries, ent["href"])
-                self._downloads(plan, ent["href"][:-5], entries)
             elif changed is not None:
                 self.removed.add(feed_rel("entities", ent["id"]))
-                self.removed.update(_download_rels(ent["href"][:-5]))
 
     def document_and_source_pages(self, plan: Plan) -> None:
         index, append = self.index, plan.pages.append
@@ -845,13 +836,6 @@ class _Planner:
         return None
 
     @staticmethod
-    def _downloads(plan: Plan, base: str, entries) -> None:
-        """What a page lists (all of it, every month), as CSV and JSON in the stories' columns."""
-        key = page_key((b"story rows", keys(entries)))
-        for rel, how in zip(_download_rels(base), (_csv_of, _json_of)):
-            plan.add_lazy("downloads", rel, DATA, key, how, entries)
-
-    @staticmethod
     def _facet_feed(country: str, action: str) -> str | None:
         return (feed_rel(ALL, "") if country == ALL and action == ALL else
                 feed_rel("actions", action) if country == ALL else
@@ -864,19 +848,6 @@ class _Planner:
         plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries)),
                  title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
                  alternate=alternate, feed_id=rel, **ctx)
-
-
-def _download_rels(base: str) -> tuple[str, str]:
-    """A page's own downloads (base: its path without .html)."""
-    return f"downloads/{base}.csv", f"downloads/{base}.json"
-
-
-def _csv_of(entries) -> bytes:
-    return _STATE["story_rows"].csv(entries)
-
-
-def _json_of(entries) -> bytes:
-    return _STATE["story_rows"].json(entries)
 
 
 def _entity_ctx(arg):

@@ -113,35 +113,6 @@ def story_tuple(entry):
 _STORY_NAMES = [c for c, _ in STORY_COLUMNS]
 
 
-class StoryRows:
-    """Per-build cache of each entry's CSV line and JSON object (each worker has its own): an
-    entry is in many pages' downloads (its filters, its entities), encoded once."""
-
-    def __init__(self, full):
-        self.full = full
-        self.cache: dict = {}
-        self.dumps = json.JSONEncoder(ensure_ascii=False).encode
-
-    def get(self, entry) -> tuple[str, str]:
-        made = self.cache.get(entry[0])
-        if made is None:
-            values = story_tuple(self.full(entry))
-            buf = io.StringIO()
-            csv.writer(buf, lineterminator="\r\n").writerow([_cell(v) for v in values])
-            made = self.cache[entry[0]] = (buf.getvalue(), self.dumps(dict(zip(_STORY_NAMES, values))))
-        return made
-
-    def csv(self, entries, bom: bool = False) -> bytes:
-        header = io.StringIO()
-        csv.writer(header, lineterminator="\r\n").writerow(_STORY_NAMES)
-        body = "".join(self.get(e)[0] for e in entries)
-        return (BOM if bom else b"") + (header.getvalue() + body).encode("utf-8")
-
-    def json(self, entries) -> bytes:
-        lines = [self.get(e)[1] for e in entries]
-        return ("[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n").encode("utf-8")
-
-
 def rows(events):
     for ev in events:
         yield dict(zip(_NAMES, _tuple(ev)))
@@ -152,13 +123,20 @@ def _cell(value):
     return "" if value is None else spreadsheet_safe(value)
 
 
-def _csv_line(ev) -> str:
+def _csv_line(values) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow([_cell(v) for v in _tuple(ev)])
+    csv.writer(buf, lineterminator="\r\n").writerow([_cell(v) for v in values])
     return buf.getvalue()
 
 
-def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b"") -> tuple[bytes, bytes, dict]:
+def render_stories(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b""):
+    """stories.csv and stories.json, as render() makes the events' files (and as fast: the
+    lines of unchanged stories are copied from the last build's files)."""
+    return render(entries, full, index, old_csv, old_json, story_tuple, _STORY_NAMES)
+
+
+def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b"",
+           as_tuple=_tuple, names=_NAMES) -> tuple[bytes, bytes, dict]:
     """events.csv and events.json, and their index for the next build: event key -> where its
     line is in each file (start, end in the CSV, start, end in the JSON).
 
@@ -172,7 +150,7 @@ def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b
     get = index.get
     old_c, old_j = memoryview(old_csv), memoryview(old_json)
     header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(_NAMES)
+    csv.writer(header, lineterminator="\r\n").writerow(names)
     csv_parts = [header.getvalue().encode("utf-8")]
     json_parts = []  # joined by ",\n": a copied run of old lines carries its own separators
     fresh = {}
@@ -198,9 +176,9 @@ def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b
             if run is not None:
                 end_run()
                 run = None
-            ev = full(entry)
-            c = _csv_line(ev).encode("utf-8")
-            j = dumps(dict(zip(_NAMES, _tuple(ev)))).encode("utf-8")
+            values = as_tuple(full(entry))
+            c = _csv_line(values).encode("utf-8")
+            j = dumps(dict(zip(names, values))).encode("utf-8")
             csv_parts.append(c)
             json_parts.append(j)
             c_len, j_len = len(c), len(j)

@@ -397,3 +397,32 @@ def test_small_things(site, page):
     page.goto(base + "entities.html")
     listed = page.locator("main a").all_inner_texts()
     assert "Nvidia" in listed and "H20" in listed
+
+
+def test_each_page_downloads_what_it_lists(site, page):
+    import csv
+    import io
+    import json
+    base, out, _ = site
+
+    def fetch(rel, fmt, count="main p.lede"):
+        page.goto(base + rel)
+        page.wait_for_selector("html[data-downloads=ready]", state="attached")
+        with page.expect_download() as info:
+            page.locator(f"a.list-download[data-format={fmt}]").click()
+        shown = page.locator(count).first.inner_text()  # how many stories the page says it lists
+        return Path(info.value.path()).read_bytes(), int(re.match(r"(\d+)", shown).group(1))
+
+    whole, n = fetch("timeline/all/all.html", "csv")
+    assert whole == (out / "downloads/stories.csv").read_bytes()  # the same bytes as the build's
+    china, n = fetch("timeline/cn/all.html", "csv")
+    rows = list(csv.DictReader(io.StringIO(china.decode("utf-8"))))
+    assert len(rows) == n and all("CN" in (r["actor_country"], r["target_country"]) for r in rows)
+    listing, n = fetch("timeline/all/export-control.html", "json")
+    assert len(json.loads(listing)) == n == 60
+    nvidia, n = fetch("entities/nvidia.html", "json",
+                      "xpath=//dt[.='Stories']/following-sibling::dd[1]")
+    rows = json.loads(nvidia)
+    assert len(rows) == n == 4 and all("nvidia" in (r["actor_id"], r["target_id"], r["object_id"])
+                                       for r in rows)
+    assert page.events["errors"] == [] and page.events["csp"] == []
