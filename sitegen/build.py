@@ -13,7 +13,8 @@ from disk or served under any path. Page addresses:
     events/<id>.html  documents/<id>.html
     actions.html  countries.html  entities.html  sources.html  methodology.html  downloads.html
     feeds/all.xml  feeds/{entities,actions,countries}/<id>.xml   Atom
-    downloads/events.csv  downloads/events.json  downloads/rivalry.db  search.html  pagefind/
+    downloads/{events,stories}{.csv,.json,-excel.csv}  downloads/rivalry.db  search.html  pagefind/
+    sitemap.xml  404.html
 
 A list longer than PER_PAGE gets month pages. They are the date filter and the pagination at
 once, and they are stable: a new event changes the pages of its own month, not every page after

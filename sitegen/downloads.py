@@ -1,4 +1,6 @@
-"""events.csv and events.json: the timeline as data, with the columns documented on the site."""
+"""The site's data files: events.csv/json (the reports) and stories.csv/json (what the timeline
+lists), in the columns of `rivalry export`'s timeline and story_timeline views, with copies for
+spreadsheets (a UTF-8 byte-order mark first)."""
 
 from __future__ import annotations
 
