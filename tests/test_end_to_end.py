@@ -143,7 +143,7 @@ def test_the_sample_site_says_the_same_numbers_everywhere(nightly):
     feed = feedparser.parse((out / "feeds/all.xml").read_bytes())
     assert len(feed.entries) == min(stories, build.FEED_SIZE)
     rows = list(csv.DictReader(io.StringIO(page("downloads/stories.csv"))))
-    assert len(rows) == stories == len(json.loads(page("downloads/timeline/all/all.json")))
+    assert len(rows) == stories == len(json.loads(page("downloads/stories.json")))
     assert len(list(csv.DictReader(io.StringIO(page("downloads/events.csv"))))) == reports
     per_action = [int(n) for n in re.findall(r'</a> <span class="n">(\d+)</span>', page("actions.html"))]
     assert sum(per_action) == stories
