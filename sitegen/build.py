@@ -13,7 +13,8 @@ from disk or served under any path. Page addresses:
     events/<id>.html  documents/<id>.html
     actions.html  countries.html  entities.html  sources.html  methodology.html  downloads.html
     feeds/all.xml  feeds/{entities,actions,countries}/<id>.xml   Atom
-    downloads/events.csv  downloads/events.json  downloads/rivalry.db  search.html  pagefind/
+    downloads/{events,stories}{.csv,.json,-excel.csv}  downloads/rivalry.db  search.html  pagefind/
+    sitemap.xml  404.html
 
 A list longer than PER_PAGE gets month pages. They are the date filter and the pagination at
 once, and they are stable: a new event changes the pages of its own month, not every page after
@@ -42,11 +43,12 @@ import re
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import chart, downloads, fragments, search, taxonomy
+from . import chart, downloads, fragments, search, taxonomy, terms
 from . import data as sitedata
 from .data import digest
 from .index import (ACTION, ACTOR, ALL, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
@@ -84,6 +86,11 @@ def make_env() -> Environment:
     )
     env.filters["month_label"] = month_label
     env.filters["country_label"] = sitedata.country_label
+    env.filters["plural"] = terms.plural
+    env.filters["date_text"] = terms.date_text
+    env.filters["is_chinese"] = is_chinese
+    env.globals["counts"] = terms.counts
+    env.globals["terms"] = terms
     env.globals["months_nav"] = fragments.months_nav
     return env
 
@@ -291,7 +298,8 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
             raise OutputError(f"site URL {site_url!r} is not an absolute http(s) URL")
         site_url = site_url.rstrip("/") + "/"
     clock = _Clock()
-    salt = _salt()
+    # Pages name the site's address (Open Graph, the sitemap): another address, other pages.
+    salt = hashlib.blake2b(_salt() + (site_url or "").encode(), digest_size=16).digest()
     out = Output(out_dir, salt.hex())
     clock("manifests")
     snapshot_job = files_job = sync_job = None
@@ -309,16 +317,18 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
             # Nothing the site shows changed: every page of the live site is kept as it is.
             kinds = Counter(state["kinds"])
             skipped, n_events, events_key = state["skipped"], state["events"], state["events_key"]
+            stories_key = state.get("stories_key")
             index = None
         else:
             index, changes, kinds = _index(db, out, inputs)
             index.to_be_published = sitedata.to_be_published(db)
             index.seen = sitedata.seen_times(db)
             events_key = digest(keys(index.events)).hex()
+            stories_key = digest(keys(index.entries)).hex()
             skipped, n_events = index.skipped, len(index.events)
         clock("load")
         # Downloads and caches are written by a child while the pages are planned and rendered.
-        files_job = Forked("downloads", lambda: _write_files(out, index, events_key))
+        files_job = Forked("downloads", lambda: _write_files(out, index, events_key, stories_key))
         if index is not None:
             planner = _Planner(index, site_url or "", changes)
             for section in planner.sections():
@@ -329,7 +339,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
         clock("plan")
         out.synced(sync_job.result())  # before any page is written into the target copy
         clock("sync")
-        rendered = _execute(plan, out, index, workers)
+        rendered = _execute(plan, out, index, workers, site_url or "")
         clock("render")
         if index is None or changes is not None:
             # Only the pages the changes can touch were planned: every other live page stays.
@@ -354,7 +364,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
         clock("search")
         out.write_cache(BUILD_STATE, {"inputs": inputs, "kinds": dict(sorted(kinds.items())),
                                       "skipped": skipped, "events": n_events,
-                                      "events_key": events_key})
+                                      "events_key": events_key, "stories_key": stories_key})
         files = out.commit()
         clock("commit")
     except BaseException:
@@ -430,7 +440,8 @@ def _kind_of(rel: str) -> str:
     return "home" if rel == "index.html" else "index_pages"
 
 
-def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) -> int:
+def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None,
+             site_url: str = "") -> int:
     """Keep the pages whose key is the live one's; render the others, in forked workers on
     every core when there are many. Returns how many were rendered."""
     records, todo = _keep(plan.pages, out)
@@ -438,6 +449,7 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
         out.record(record)
     full = index.full if index is not None else None
     env = make_env()
+    env.globals["site_url"] = site_url
     _STATE.update(env=env, items=fragments.Items(full), out=out, index=index, todo=todo,
                   feed_items=fragments.Items(_feed_full, fragments.feed_entry))
     workers = workers or len(os.sched_getaffinity(0))
@@ -459,17 +471,22 @@ def _execute(plan: Plan, out: Output, index: Index | None, workers: int | None) 
 
 # Not pages (not in the manifest): where each event's line is in events.csv and events.json,
 # and the rows the build read (data.Rows), so the next build reads only those changed since.
-DOWNLOADS_CACHE = ".downloads.index"
+DOWNLOADS_CACHE, STORIES_CACHE = ".downloads.index", ".stories.index"
 LOAD_CACHE, LOAD_DELTA = ".rows.cache", ".rows.delta"
 
 
 DOWNLOADS = ("downloads/events.csv", "downloads/events.json")
+EXCEL = "downloads/events-excel.csv"  # the same bytes after a UTF-8 BOM, for spreadsheets
+STORY_DOWNLOADS = ("downloads/stories.csv", "downloads/stories.json", "downloads/stories-excel.csv")
+SITEMAP = "sitemap.xml"
+SITEMAP_MAX = 50_000  # URLs a sitemap may hold (sitemaps.org)
 # Not a page (not in the manifest): what the live site was built from (see _unchanged_since).
 BUILD_STATE = ".build.state"
 
 
 def _made_by_write_files(rel: str) -> bool:
-    return rel.startswith("static/") or rel in DOWNLOADS or rel == downloads.SNAPSHOT
+    return (rel.startswith("static/") or rel in DOWNLOADS or rel in STORY_DOWNLOADS
+            or rel in (EXCEL, downloads.SNAPSHOT))
 
 
 def _inputs(db, site_url: str, snapshot: bool) -> tuple | None:
@@ -502,12 +519,14 @@ def _unchanged_since(out: Output, inputs) -> dict | None:
     state = out.read_cache(BUILD_STATE)
     if not isinstance(state, dict) or state.get("inputs") != inputs:
         return None
-    if not all(out.unchanged_key(rel, state.get("events_key")) for rel in DOWNLOADS):
+    if not all(out.unchanged_key(rel, state.get("events_key")) for rel in DOWNLOADS + (EXCEL,)):
+        return None
+    if not all(out.unchanged_key(rel, state.get("stories_key")) for rel in STORY_DOWNLOADS):
         return None
     return state
 
 
-def _write_files(out: Output, index: Index | None, events_key: str) -> list:
+def _write_files(out: Output, index: Index | None, events_key: str, stories_key: str) -> list:
     """Everything but the pages and the snapshot: static files, downloads, caches. Runs in a
     child (background.Forked): returns the manifest records for the parent to keep. index
     None: nothing the site shows changed since the live build, whose files are kept."""
@@ -531,28 +550,38 @@ def _write_files(out: Output, index: Index | None, events_key: str) -> list:
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
-    rels = DOWNLOADS
-    if all(out.unchanged_key(rel, events_key) for rel in rels):
-        records.extend(out.keep(rel) for rel in rels)
-        out.keep_cache(DOWNLOADS_CACHE)
-    else:
-        # Lines of events that did not change are copied from the live files, found by the
-        # index their build saved (only if those files are the ones it describes).
-        cache = out.read_cache(DOWNLOADS_CACHE)
-        lines, old = {}, [b"", b""]
-        if isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict):
-            shas = [(out.live.get(rel) or [None])[0] for rel in rels]
-            if list(cache[:2]) == shas:
-                try:
-                    old = [out.read_live(rel) for rel in rels]
-                    lines = cache[2]
-                except OSError:
-                    old = [b"", b""]
-        made = downloads.render(index.events, index.full, lines, *old)
-        del old
-        shas = [write(rel, data, events_key) for rel, data in zip(rels, made)]
-        out.write_cache(DOWNLOADS_CACHE, tuple(shas) + (made[2],))
+    _write_lines(out, write, records, DOWNLOADS, EXCEL, events_key, DOWNLOADS_CACHE,
+                 lambda lines, old: downloads.render(index.events, index.full, lines, *old))
+    _write_lines(out, write, records, STORY_DOWNLOADS[:2], STORY_DOWNLOADS[2], stories_key,
+                 STORIES_CACHE,
+                 lambda lines, old: downloads.render_stories(index.entries, index.full, lines, *old))
     return records
+
+
+def _write_lines(out: Output, write, records: list, rels, excel: str, key: str, cache_name: str,
+                 render) -> None:
+    """A CSV and a JSON download and the CSV's spreadsheet copy: kept when their key is the
+    live one's, else made by render(lines, old files) copying the lines of unchanged entries
+    from the live files, found by the index (cache_name) their build saved."""
+    if all(out.unchanged_key(rel, key) for rel in (*rels, excel)):
+        records.extend(out.keep(rel) for rel in (*rels, excel))
+        out.keep_cache(cache_name)
+        return
+    cache = out.read_cache(cache_name)
+    lines, old = {}, [b"", b""]
+    if isinstance(cache, tuple) and len(cache) == 3 and isinstance(cache[2], dict):
+        shas = [(out.live.get(rel) or [None])[0] for rel in rels]
+        if list(cache[:2]) == shas:
+            try:
+                old = [out.read_live(rel) for rel in rels]
+                lines = cache[2]
+            except OSError:
+                old = [b"", b""]
+    made = render(lines, old)
+    del old
+    shas = [write(rel, data, key) for rel, data in zip(rels, made)]
+    write(excel, downloads.BOM + made[0], key)
+    out.write_cache(cache_name, tuple(shas) + (made[2],))
 
 
 def _start_snapshot(db, out: Output, finished_run: dict | None = None) -> Forked | None:
@@ -614,7 +643,8 @@ class _Planner:
 
     def sections(self) -> list:
         return [self.home_and_timelines, self.timeline_months, self.event_pages,
-                self.entity_pages, self.entity_feeds, self.document_and_source_pages]
+                self.entity_pages, self.entity_feeds, self.document_and_source_pages,
+                self.site_files]
 
     # -- sections --------------------------------------------------------------------------------
 
@@ -622,13 +652,16 @@ class _Planner:
         index, labels, common, common_key = self.index, self.labels, self.common, self.common_key
         codes = list(index.actions)
         latest = index.entries[:HOME_SIZE]
-        the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.events], codes,
+        # The chart stacks what the timeline lists (stories), so its bars and the timeline's
+        # months say the same numbers.
+        the_chart = chart.monthly_chart([(e[MONTH], e[ACTION]) for e in index.entries], codes,
                                         {c: sitedata.action_label(c) for c in codes})
+        totals = _totals(index)
         plan.add("home", "index.html", "home.html",
-                 (repr(the_chart), keys(latest), len(index.events), common_key,
+                 (repr(the_chart), keys(latest), repr(totals), common_key,
                   repr(index.to_be_published)),
-                 title="Latest events", latest=None, _lazy={"latest": ("plain", latest)},
-                 to_be_published=index.to_be_published,
+                 title="Latest stories", latest=None, _lazy={"latest": ("plain", latest)},
+                 to_be_published=index.to_be_published, totals=totals,
                  total=len(index.entries), chart=the_chart, feed=feed_rel(ALL, ""), **common)
         facets = self.facets
         for (country, action), events in sorted(facets.items()):
@@ -647,7 +680,7 @@ class _Planner:
                      country=country, action=action, nav_c=nav_c, nav_a=nav_a, feed=feed,
                      title=title, month=None, index=month_list, total=len(events), base=base,
                      _lazy={"listing": ("months", events[:PER_PAGE])}, **common)
-        self._feed(plan, feed_rel(ALL, ""), "All events", index.entries, "timeline/all/all.html")
+        self._feed(plan, feed_rel(ALL, ""), "All stories", index.entries, "timeline/all/all.html")
         for (country, action), events in sorted(facets.items()):
             if country == ALL and action != ALL:
                 self._feed(plan, feed_rel("actions", action), labels[action], events,
@@ -660,14 +693,13 @@ class _Planner:
         plan.add("index_pages", "countries.html", "countries.html", (common_key,),
                  title="Countries", **common)
         tax = _taxonomy(codes, self.action_counts)
-        totals = _totals(index)
         evaluation = _evaluation()
         plan.add("index_pages", "methodology.html", "methodology.html",
                  (repr(tax), repr(totals), repr(evaluation), common_key),
                  title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
-        plan.add("index_pages", "downloads.html", "downloads.html", (len(index.events),),
-                 title="Downloads", columns=downloads.COLUMNS, total=len(index.events),
-                 snapshot_tables=downloads.SNAPSHOT_TABLES)
+        plan.add("index_pages", "downloads.html", "downloads.html", (repr(totals),),
+                 title="Downloads", columns=downloads.COLUMNS, story_columns=downloads.STORY_COLUMNS,
+                 totals=totals, snapshot_tables=downloads.SNAPSHOT_TABLES)
         plan.add("index_pages", "search.html", "search.html", (common_key,), title="Search",
                  **common)
 
@@ -734,8 +766,12 @@ class _Planner:
             if paged:
                 _month_pages(plan, "entity_months", base, "entity.html", events, counts,
                              ent["name"], only=only, ent=ent, feed=feed, entity_key=ent["key"])
-        groups = [(t, [(e, len(index.entity_events.get(e["id"], no_events))) for e in es])
+        # Only entities something happened to or by: a page with no story is not listed (it
+        # exists, and says so).
+        groups = [(t, [(e, n) for e in es
+                       if (n := len(index.entity_entries.get(e["id"], no_events)))])
                   for t, es in _group_entities(self.entities)]
+        groups = [(t, es) for t, es in groups if es]
         plan.add("index_pages", "entities.html", "entities.html",
                  (tuple((t, tuple((e["key"], n) for e, n in es)) for t, es in groups),),
                  title="Entities", groups=groups)
@@ -776,6 +812,24 @@ class _Planner:
         plan.add("index_pages", "sources.html", "sources.html",
                  (tuple((s["key"], len(by_source.get(s["id"], []))) for s in sources),),
                  title="Sources", sources=[(s, len(by_source.get(s["id"], []))) for s in sources])
+
+    def site_files(self, plan: Plan) -> None:
+        """sitemap.xml (the pages worth finding: no month page, no entity without a story) and
+        the 404 page, whose links start at the site's root (it is served at any depth)."""
+        index = self.index
+        rels = [f"{name}.html" for name in ("index", "actions", "countries", "entities",
+                                             "sources", "methodology", "downloads", "search")]
+        rels += [f"timeline/{c}/{a}.html" for c, a in sorted(self.facets)]
+        rels += [href for href, _, _ in sorted(index.stories)]
+        rels += [e["href"] for e in self.entities if index.entity_entries.get(e["id"])]
+        rels += [s["href"] for s in index.sources.values() if s["href"]]
+        rels += [f"events/{e[ID]}.html" for e in index.events]
+        rels = rels[:SITEMAP_MAX]
+        plan.add("index_pages", SITEMAP, "sitemap.xml", (self.site_url, tuple(rels)),
+                 rels=rels, site_url=self.site_url)
+        root = urlsplit(self.site_url).path if self.site_url else "/"
+        plan.add("index_pages", "404.html", "404.html", (root,), title="Page not found",
+                 root=root)
 
     # -- shared ----------------------------------------------------------------------------------
 
@@ -822,6 +876,7 @@ class _Planner:
 def _entity_ctx(arg):
     ent, own, events, month_list, base, feed = arg
     return {"ent": ent, "title": ent["name"], "total": len(events), "month": None,
+            "noindex": not events,  # a name no story involves yet: not for search engines
             "summary": _entity_summary(ent, own, _STATE["index"].entities), "n_events": len(own),
             "index": month_list, "base": base, "feed": feed,
             "_lazy": {"listing": ("months", events[:PER_PAGE])}}
@@ -829,7 +884,7 @@ def _entity_ctx(arg):
 
 def _event_ctx(entry):
     ev = _full(entry)
-    return {"ev": ev, "title": _event_title(ev), "_lazy": {"body": (fragments.event_body, ev)}}
+    return {"ev": ev, "title": ev["headline"], "_lazy": {"body": (fragments.event_body, ev)}}
 
 
 STORY_SOURCES = 60  # a story page lists this many sources, then says how many more
@@ -842,15 +897,10 @@ def _story_ctx(entry):
         if ev["evidence"] not in seen and len(quotes) < sitedata.MAX_QUOTES:
             seen.add(ev["evidence"])
             quotes.append(ev)
-    return {"st": st, "title": st["headline"] or
-            f"{st['action_label']}: {_who(st['actor'])} → {_who(st['target'])}",
+    return {"st": st, "title": st["headline"],
             "quotes": quotes, "docs": st["documents"][:STORY_SOURCES],
             "more_docs": max(0, len(st["documents"]) - STORY_SOURCES),
             "events": st["events"][:STORY_SOURCES]}
-
-
-def _who(e):
-    return e["name"] if e else "unknown"
 
 
 def _document_ctx(doc):
@@ -949,13 +999,8 @@ def _entity_summary(ent, events, entities) -> dict:
 
 
 def _facet_title(country, action, labels) -> str:
-    what = labels[action] if action != ALL else "All events"
+    what = labels[action] if action != ALL else "All stories"
     return what if country == ALL else f"{what} · {sitedata.country_label(country)}"
-
-
-def _event_title(ev) -> str:
-    who = lambda e: e["name"] if e else "unknown"  # noqa: E731
-    return f"{ev['action_label']}: {who(ev['actor'])} → {who(ev['target'])}"
 
 
 def _group_entities(entities):
@@ -974,8 +1019,18 @@ def _taxonomy(seen_codes, action_counts):
 
 
 def _totals(index: Index):
-    return {"events": len(index.events), "entities": len(index.entities),
-            "documents": len(index.documents), "sources": len(index.sources)}
+    """The site's figures, the same on every page that names them (see terms.py)."""
+    return {"stories": len(index.entries), "reports": len(index.events),
+            "entities": len(index.entities), "documents": len(index.documents),
+            "sources": len(index.sources)}
+
+
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def is_chinese(text: str) -> bool:
+    """Whether a name is written in Chinese characters (then marked lang="zh")."""
+    return bool(_CJK.search(text or ""))
 
 
 def _evaluation(path: Path | None = None) -> dict | None:

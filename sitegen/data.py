@@ -12,6 +12,9 @@ import operator
 import re
 from dataclasses import dataclass, field
 
+from nlp.headlines import shorten
+from .terms import plural
+
 from .safe import http_url, slug, valid_id
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -87,10 +90,10 @@ def _page(kind: str, ident) -> str | None:
 DOC_ROW = ("id", "source_id", "url", "raw_url", "title", "published", "href", "key")
 EVENT_ROW = ("id", "document_id", "action", "action_slug", "actor_id", "target_id", "object_id",
              "event_date", "published", "date", "modality", "status", "evidence", "confidence",
-             "countries", "key", "story_id")
+             "countries", "key", "story_id", "precision")
 # Context entries (earlier actions a document mentions) are kept for queries, not shown as news.
 _EVENT_SQL = ("SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
-              " status, evidence, confidence, {story} FROM (SELECT * FROM events WHERE role = 'new')")
+              " status, evidence, confidence, {story}, date_precision FROM (SELECT * FROM events WHERE role = 'new')")
 _DOCUMENT_SQL = "SELECT id, source_id, url, title, published_at FROM documents"
 _IDS = " WHERE id IN (SELECT value FROM json_each(?))"
 REREAD_LIMIT = 0.25  # more rows changed than this share: reading them all again is quicker
@@ -268,7 +271,7 @@ def _read(conn, previous: Rows | None) -> SiteData:
         data.story_rows = conn.execute(
             "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
             " summary, primary_document_id, primary_event_id, event_count, document_count,"
-            " key_kind, headline FROM stories").fetchall()
+            " key_kind, headline, key FROM stories").fetchall()
         data.link_rows = conn.execute(
             "SELECT from_story, to_story, basis, evidence FROM event_links"
             " WHERE kind = 'response' ORDER BY from_story, to_story").fetchall()
@@ -293,17 +296,30 @@ def label_of(action: str) -> str:
     return label
 
 
+def report_headline(evidence: str | None, title: str | None, label: str) -> str:
+    """A report's headline: its sentence, shortened as the tagger shortens story headlines."""
+    for text in (evidence, title):
+        if text and text.strip():
+            return shorten(text)
+    return label
+
+
 def event_dict(row: tuple, entities: dict, documents: dict) -> dict:
     """An event as the templates see it, from its EVENT_ROW tuple."""
     (evid, doc_id, action, action_slug, actor, target, obj, event_date, published, date,
-     modality, status, evidence, confidence, countries, key, story_id) = row
+     modality, status, evidence, confidence, countries, key, story_id, precision) = row
     label = label_of(action)
     ent = entities.get
+    doc = documents.get(doc_id)
     return {"id": evid, "action": action, "action_slug": action_slug, "action_label": label,
             "actor": ent(actor), "target": ent(target), "object": ent(obj),
             "event_date": event_date, "published": published, "date": date,
+            "precision": precision if event_date else "day",
+            # A readable sentence leads, never "unknown →": the sentence the report was read
+            # from (its document's title may cover several reports).
+            "headline": report_headline(evidence, doc["title"] if doc else None, label),
             "month": date[:7], "modality": modality, "status": status,
-            "evidence": evidence, "confidence": confidence, "document": documents.get(doc_id),
+            "evidence": evidence, "confidence": confidence, "document": doc,
             "href": f"events/{evid}.html", "countries": list(countries), "key": key,
             "entry_id": f"event:{evid}"}
 
@@ -368,7 +384,7 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
     ent = data.entities.get
     for row in data.story_rows:
         (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
-         n_events, n_docs, key_kind, headline) = row
+         n_events, n_docs, key_kind, headline, story_key) = row
         if not valid_id(sid):
             data.skipped += 1
             continue
@@ -381,7 +397,8 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
             "title": _text(title), "summary": _text(summary) or "",
             "headline": _text(headline) or _text(title) or "",
             "primary_document": data.documents.get(primary_doc), "primary_event": events.get(primary_ev),
-            "key_kind": _text(key_kind), "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
+            "key_kind": _text(key_kind), "story_key": _text(story_key),
+            "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
             "events": [], "responses": [], "answers": [], "related": []}
     loose = []
     for ev in data.events:  # newest first
@@ -407,11 +424,14 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
         st["date"] = st["first_date"] or (primary["date"] if primary else "") or ""
         st["month"] = st["date"][:7]
         st["event_date"] = st["first_date"]
+        st["precision"] = (primary["precision"] if primary and st["first_date"] == primary["event_date"]
+                           else "day")
         st["published"] = pdoc["published"] if pdoc else None
         st["modality"] = primary["modality"] if primary else None
         st["status"] = primary["status"] if primary else None
         st["evidence"] = st["summary"] or (primary["evidence"] if primary else "")
-        st["sources_label"] = f"{len(docs)} source{'s' if len(docs) != 1 else ''}"
+        st["sources_label"] = plural(len(docs), "source")
+        st["headline"] = st["headline"] or (primary["headline"] if primary else st["action_label"])
         st["countries"] = sorted({e["country_slug"] for e in (st["actor"], st["target"])
                                   if e and e["country_slug"]})
         st["document"] = pdoc
@@ -436,7 +456,8 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
             st["related"] = [group[j] for _, _, j in near[:RELATED]]
     for st in stories:
         k = lambda e: e["key"] if e else None  # noqa: E731
-        st["key"] = digest(st["id"], st["action"], st["first_date"], st["last_date"], st["title"],
+        st["key"] = digest(st["id"], st["story_key"], st["key_kind"], st["precision"],
+                           st["action"], st["first_date"], st["last_date"], st["title"],
                            st["summary"], st["headline"], k(st["actor"]), k(st["target"]), k(st["object"]),
                            b"".join(e["key"] for e in st["events"]),
                            b"".join(d["key"] for d in st["documents"]))
@@ -492,7 +513,7 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     events = rows.events
     for row in event_rows:
         (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
-         confidence, story_id) = row
+         confidence, story_id, precision) = row
         if not valid_id(evid):
             bad.append(evid)  # an event is its page: without a usable id it is left out
             continue
@@ -509,11 +530,13 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
         # An event belongs to the countries of its actor and target (a US rule against a Chinese
         # firm shows under both): that is what "every Chinese countermeasure" filters on.
         countries = tuple(sorted({e["country_slug"] for e in (a, t) if e and e["country_slug"]}))
+        precision = _text(precision) or "day"
         key = digest(evid, action, event_date, published, modality, status, evidence, confidence,
-                     a and a["key"], t and t["key"], o and o["key"], doc[7] if doc else None)
+                     a and a["key"], t and t["key"], o and o["key"], doc[7] if doc else None,
+                     precision, story_id)
         events[evid] = (evid, doc_id, action, action_slug, a and actor, t and target, o and obj,
                         event_date, published, date, modality, status, evidence, confidence,
-                        countries, key, story_id)
+                        countries, key, story_id, precision)
     rows.bad_events = bad
     return rows
 

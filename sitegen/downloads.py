@@ -1,4 +1,6 @@
-"""events.csv and events.json: the timeline as data, with the columns documented on the site."""
+"""The site's data files: events.csv/json (the reports) and stories.csv/json (what the timeline
+lists), in the columns of `rivalry export`'s timeline and story_timeline views, with copies for
+spreadsheets (a UTF-8 byte-order mark first)."""
 
 from __future__ import annotations
 
@@ -8,23 +10,51 @@ import json
 
 from rivalry.reading import spreadsheet_safe
 
+# The columns of `rivalry export` (the `timeline` view, rivalry/views.py), in its order: a
+# file from the site and one from the command line read the same way. A test holds them equal.
 COLUMNS = [
-    ("id", "Event id; the page is events/<id>.html"),
-    ("event_date", "When it happened (YYYY-MM-DD), empty if unknown"),
-    ("published", "When the source document was published (YYYY-MM-DD)"),
+    ("date", "When it happened (YYYY-MM-DD; a month or year is given as its first day), empty if the source states no date"),
+    ("date_precision", "day, week, month or year: how much of the date the source states"),
+    ("role", "new (what the document reports as news; the site lists only these)"),
     ("action", "Action type code (see the methodology page)"),
     ("actor_id", "Entity id of who acted"), ("actor", "Name of who acted"),
+    ("actor_country", "The actor's country code"),
     ("target_id", "Entity id of whom it was aimed at"), ("target", "Name of the target"),
+    ("target_country", "The target's country code"),
     ("object_id", "Entity id of the thing concerned (chip, model, rule)"), ("object", "Its name"),
     ("modality", "asserted, negated, future, proposed, alleged, charged, convicted"),
     ("status", "announced, proposed, final, effective, suspended, rescinded"),
-    ("confidence", "Tagger confidence, 0 to 1"),
-    ("evidence", "The sentence the event was read from"),
-    ("document_id", "Document id; the page is documents/<id>.html"),
+    ("evidence", "The sentence the report was read from"),
     ("document_title", "Title of the source document"),
     ("document_url", "Address of the source document"),
     ("source_id", "Which configured source it came from"),
+    ("published_at", "When the source document was published (YYYY-MM-DD)"),
+    ("event_id", "Report id; the page is events/<id>.html"),
+    ("document_id", "Document id; the page is documents/<id>.html"),
+    ("story_id", "The story it reports; the page is stories/<id>.html (empty: in no story)"),
 ]
+
+# The columns of the `story_timeline` view: stories.csv and every page's own download.
+STORY_COLUMNS = [
+    ("date", "The story's last date (YYYY-MM-DD)"), ("first_date", "Its first date"),
+    ("action", "Action type code"),
+    ("actor_id", "Entity id of who acted"), ("actor", "Name of who acted"),
+    ("actor_country", "The actor's country code"),
+    ("target_id", "Entity id of the target"), ("target", "Name of the target"),
+    ("target_country", "The target's country code"),
+    ("object_id", "Entity id of the thing concerned"), ("object", "Its name"),
+    ("headline", "One readable line: what happened"),
+    ("date_precision", "day, week, month or year"),
+    ("title", "Title of the primary source document"),
+    ("summary", "The primary report's sentence"),
+    ("events", "How many reports the story has"), ("sources", "How many documents report it"),
+    ("source_ids", "The configured sources of those documents, space-separated"),
+    ("primary_url", "Address of the primary source"),
+    ("key", "What the tagger groups reports by"), ("key_kind", "Which kind of key it is"),
+    ("story_id", "Story id; the page is stories/<id>.html (empty: a report in no story)"),
+]
+
+BOM = "\ufeff".encode("utf-8")  # Excel reads a CSV as UTF-8 only when it starts with this
 
 
 SNAPSHOT = "downloads/rivalry.db"
@@ -35,7 +65,7 @@ SNAPSHOT_TABLES = [
     ("document_versions", "Earlier versions of documents whose content changed"),
     ("entities", "Gazetteer entities: id, name, type, country, aliases (JSON list)"),
     ("mentions", "Where each entity is named: document_id, entity_id, start, end, surface, sentence"),
-    ("events", "The events of the timeline: the columns of events.csv above, plus evidence "
+    ("events", "The reports: the columns of events.csv below, plus evidence "
                "offsets, trigger and pipeline_version"),
     ("taggings", "Which pipeline version tagged each document, or why it was skipped"),
     ("runs", "One row per crawl, tag or build run, with counts and errors (JSON)"),
@@ -49,11 +79,40 @@ def _tuple(ev):
     doc = ev["document"]
     src = doc["source"] if doc else None
     a, t, o = ev["actor"], ev["target"], ev["object"]
-    return (ev["id"], ev["event_date"], ev["published"], ev["action"],
-            a and a["id"], a and a["name"], t and t["id"], t and t["name"],
-            o and o["id"], o and o["name"], ev["modality"], ev["status"], ev["confidence"],
-            ev["evidence"], doc and doc["id"], doc and doc["title"], doc and doc["raw_url"],
-            src and src["id"])
+    story = ev.get("story")
+    return (ev["event_date"], ev["event_date"] and ev.get("precision"), "new", ev["action"],
+            a and a["id"], a and a["name"], a and a["country"],
+            t and t["id"], t and t["name"], t and t["country"],
+            o and o["id"], o and o["name"], ev["modality"], ev["status"],
+            ev["evidence"], doc and doc["title"], doc and doc["raw_url"], src and src["id"],
+            ev["published"], ev["id"], doc and doc["id"], story and story["id"])
+
+
+def story_tuple(entry):
+    """A story (or a report in no story, as a story of one) in STORY_COLUMNS."""
+    a, t, o = entry["actor"], entry["target"], entry["object"]
+    if entry.get("kind") != "story":
+        doc = entry["document"]
+        src = doc["source"] if doc else None
+        return (entry["event_date"], entry["event_date"], entry["action"],
+                a and a["id"], a and a["name"], a and a["country"],
+                t and t["id"], t and t["name"], t and t["country"],
+                o and o["id"], o and o["name"], entry["headline"],
+                entry["event_date"] and entry.get("precision"), doc and doc["title"],
+                entry["evidence"], 1, 1 if doc else 0, src and src["id"],
+                doc and doc["raw_url"], None, None, None)
+    docs = entry["documents"]
+    pdoc = entry["document"]
+    return (entry["last_date"], entry["first_date"], entry["action"],
+            a and a["id"], a and a["name"], a and a["country"],
+            t and t["id"], t and t["name"], t and t["country"],
+            o and o["id"], o and o["name"], entry["headline"], entry["precision"],
+            entry["title"], entry["summary"], len(entry["events"]), len(docs),
+            " ".join(sorted({d["source"]["id"] for d in docs if d["source"]})) or None,
+            pdoc and pdoc["raw_url"], entry.get("story_key"), entry["key_kind"], entry["id"])
+
+
+_STORY_NAMES = [c for c, _ in STORY_COLUMNS]
 
 
 def rows(events):
@@ -66,13 +125,20 @@ def _cell(value):
     return "" if value is None else spreadsheet_safe(value)
 
 
-def _csv_line(ev) -> str:
+def _csv_line(values) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\r\n").writerow([_cell(v) for v in _tuple(ev)])
+    csv.writer(buf, lineterminator="\r\n").writerow([_cell(v) for v in values])
     return buf.getvalue()
 
 
-def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b"") -> tuple[bytes, bytes, dict]:
+def render_stories(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b""):
+    """stories.csv and stories.json, as render() makes the events' files (and as fast: the
+    lines of unchanged stories are copied from the last build's files)."""
+    return render(entries, full, index, old_csv, old_json, story_tuple, _STORY_NAMES)
+
+
+def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b"",
+           as_tuple=_tuple, names=_NAMES) -> tuple[bytes, bytes, dict]:
     """events.csv and events.json, and their index for the next build: event key -> where its
     line is in each file (start, end in the CSV, start, end in the JSON).
 
@@ -86,7 +152,7 @@ def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b
     get = index.get
     old_c, old_j = memoryview(old_csv), memoryview(old_json)
     header = io.StringIO()
-    csv.writer(header, lineterminator="\r\n").writerow(_NAMES)
+    csv.writer(header, lineterminator="\r\n").writerow(names)
     csv_parts = [header.getvalue().encode("utf-8")]
     json_parts = []  # joined by ",\n": a copied run of old lines carries its own separators
     fresh = {}
@@ -112,9 +178,9 @@ def render(entries, full, index: dict, old_csv: bytes = b"", old_json: bytes = b
             if run is not None:
                 end_run()
                 run = None
-            ev = full(entry)
-            c = _csv_line(ev).encode("utf-8")
-            j = dumps(dict(zip(_NAMES, _tuple(ev)))).encode("utf-8")
+            values = as_tuple(full(entry))
+            c = _csv_line(values).encode("utf-8")
+            j = dumps(dict(zip(names, values))).encode("utf-8")
             csv_parts.append(c)
             json_parts.append(j)
             c_len, j_len = len(c), len(j)

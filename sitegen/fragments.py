@@ -15,6 +15,8 @@ import functools
 
 from markupsafe import Markup, escape
 
+from .terms import date_text
+
 ROOT = "\x00"  # stands for the path to the site root; data.py strips NUL from all stored text
 UNDATED = "undated"
 
@@ -41,10 +43,21 @@ def entity(e, filter_attr: bool = False) -> str:
     return f"<span{attr}>{escape(e['name'])}</span>"
 
 
-def date(d) -> str:
+def date(d, precision: str | None = "day") -> str:
+    """A date as readers say it, at its precision ('2020', 'March 2025', '15 April 2025'), with
+    the machine-readable date in datetime (also at its precision)."""
     if d:
-        return f'<time datetime="{escape(d)}">{escape(d)}</time>'
-    return '<span class="unknown">date unknown</span>'
+        machine = d[:4] if precision == "year" else d[:7] if precision == "month" else d
+        return f'<time datetime="{escape(machine)}">{escape(date_text(d, precision))}</time>'
+    return '<span class="unknown">date not stated</span>'
+
+
+def when(ev) -> str:
+    """The event date and, apart, the publication date when it differs: what a list shows."""
+    shown = date(ev["event_date"], ev.get("precision"))
+    if ev["published"] and ev["published"] != ev["event_date"]:
+        shown += f' · <span class="published">published {date(ev["published"])}</span>'
+    return shown
 
 
 def truncate(text: str, length: int = 220, leeway: int = 5) -> str:
@@ -59,25 +72,24 @@ ARROW = '<span class="arrow" aria-hidden="true">→</span><span class="vh"> acti
 
 
 def event_item(ev) -> str:
-    meta = [date(ev["date"]), f'<span class="action">{escape(ev["action_label"])}</span>']
+    """A story or a report in a list: its headline leads, who acted on whom is the second line."""
+    meta = [when(ev), f'<span class="action">{escape(ev["action_label"])}</span>']
     if ev["modality"] and ev["modality"] != "asserted":
         meta.append(f'<span class="modality">{escape(ev["modality"])}</span>')
     if ev["status"]:
         meta.append(str(escape(ev["status"])))
-    obj = f' <span class="object">({entity(ev["object"])})</span>' if ev["object"] else ""
     sources = ev.get("sources_label")
-    extra = f' · <span class="n">{escape(sources)}</span>' if sources else ""
-    if ev.get("headline"):  # a story: its headline leads, who acted on whom is the second line
-        quote = "" if ev["evidence"] == ev["headline"] else \
-            f'<p class="evidence">{escape(truncate(ev["evidence"]))}</p>\n'
-        return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
-                f'<p class="headline"><a href="{ROOT}{ev["href"]}">{escape(ev["headline"])}</a></p>\n'
-                f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
-                f"{quote}</li>\n")
-    return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}{extra}</p>\n'
+    if sources:
+        meta.append(f'<span class="n">{escape(sources)}</span>')
+    obj = f' <span class="object">({entity(ev["object"])})</span>' if ev["object"] else ""
+    head = ev["headline"]
+    evidence = ev["evidence"]
+    quote = "" if not evidence or evidence.startswith(head.rstrip("…")) else \
+        f'<p class="evidence">{escape(truncate(evidence))}</p>\n'
+    return (f'<li class="event">\n<p class="meta">{" · ".join(meta)}</p>\n'
+            f'<p class="headline"><a href="{ROOT}{ev["href"]}">{escape(head)}</a></p>\n'
             f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}{obj}</p>\n'
-            f'<p class="evidence"><a href="{ROOT}{ev["href"]}">{escape(truncate(ev["evidence"]))}</a></p>\n'
-            "</li>\n")
+            f"{quote}</li>\n")
 
 
 class Items:
@@ -127,9 +139,8 @@ def _entry_times(ev) -> str:
 
 def feed_entry(ev) -> str:
     """One Atom <entry> (feed.xml lists them), with the root placeholder in its link."""
-    who = lambda e: escape(e["name"]) if e else "unknown"  # noqa: E731
     return (f"<entry>\n<id>tag:ai-rivalry-tracker,2025:{escape(ev['entry_id'])}</id>\n"
-            f"<title>{escape(ev.get('headline') or ev['action_label'] + ': ' + who(ev['actor']) + ' → ' + who(ev['target']))}</title>\n"
+            f"<title>{escape(ev['headline'])}</title>\n"
             f"{_entry_times(ev)}"
             f'<link rel="alternate" type="text/html" href="{ROOT}{escape(ev["href"])}"/>\n'
             f'<category term="{escape(ev["action"])}" label="{escape(ev["action_label"])}"/>\n'
@@ -173,28 +184,47 @@ def event_body(ev) -> str:
     rather than through Jinja, like the list items."""
     e = escape
     label = e(ev["action_label"])
+    shown = date_text(ev["event_date"], ev["precision"]) if ev["event_date"] else None
+    doc = ev["document"]
+    src = doc["source"] if doc else None
+    # What a search result shows (search.js): date, action, source and the headline.
+    search_meta = "".join(
+        f'<span class="vh" data-pagefind-meta="{name}">{e(value)}</span>'
+        for name, value in (("when", shown or "date not stated"),
+                            ("published", date_text(ev["published"]) if ev["published"] else ""),
+                            ("source", src["name"] if src else ""))
+        if value)
     out = ['<article class="event-page" data-pagefind-body>\n',
-           f'<p class="kicker">{label}</p>\n',
-           f'<h1 data-pagefind-meta="title">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}</h1>\n',
+           f'<p class="kicker" data-pagefind-meta="action">{label}</p>\n',
+           f'<h1 data-pagefind-meta="title">{e(ev["headline"])}</h1>\n',
+           f'<p class="who">{entity(ev["actor"])} {ARROW} {entity(ev["target"])}</p>\n',
+           f'<p class="vh" aria-hidden="true" data-pagefind-ignore>{search_meta}</p>\n' if search_meta else "",
            '<dl class="facts" data-pagefind-ignore>\n']
     if ev["action_slug"]:
-        out.append(f'<dt>Action</dt><dd><a href="{ROOT}timeline/all/{ev["action_slug"]}.html" '
-                   f'data-pagefind-filter="action">{label}</a></dd>\n')
+        # Filter values are the slugs the timeline's addresses use: ?action=export-control.
+        out.append(f'<dt>Action</dt><dd><a href="{ROOT}timeline/all/{ev["action_slug"]}.html">'
+                   f'<span data-pagefind-filter="action:{ev["action_slug"]}"></span>{label}</a></dd>\n')
     else:
-        out.append(f'<dt>Action</dt><dd data-pagefind-filter="action">{label}</dd>\n')
+        out.append(f'<dt>Action</dt><dd>{label}</dd>\n')
     out.append(f'<dt>Actor</dt><dd>{entity(ev["actor"], True)}</dd>\n')
     out.append(f'<dt>Target</dt><dd>{entity(ev["target"], True)}</dd>\n')
     if ev["object"]:
         out.append(f'<dt>Object</dt><dd>{entity(ev["object"], True)}</dd>\n')
     if ev["countries"]:
-        links = ", ".join(f'<a href="{ROOT}timeline/{c}/all.html" data-pagefind-filter="country">'
-                          f'{e(_country_label(c))}</a>' for c in ev["countries"])
+        # Filter values are the codes the timeline's addresses use (timeline/cn/...): ?country=cn.
+        links = ", ".join(f'<a href="{ROOT}timeline/{c}/all.html">'
+                          f'<span data-pagefind-filter="country:{e(c)}"></span>{e(_country_label(c))}</a>'
+                          for c in ev["countries"])
         out.append(f"<dt>Countries</dt><dd>{links}</dd>\n")
-    out.append(f'<dt>Event date</dt><dd data-pagefind-sort="date">{date(ev["event_date"] or ev["published"])}</dd>\n')
-    if not ev["event_date"] and ev["published"]:
-        out.append("<dt>Note</dt><dd>No date stated; the publication date is shown.</dd>\n")
-    if ev["event_date"] and ev["published"] and ev["published"] != ev["event_date"]:
-        out.append(f"<dt>Published</dt><dd>{date(ev['published'])}</dd>\n")
+    sort_date = ev["event_date"] or ev["published"] or ""
+    month = sort_date[:7] or "undated"
+    out.append(f'<dt>Event date</dt><dd data-pagefind-sort="date:{e(sort_date or "0000-00-00")}" '
+               f'data-pagefind-filter="month:{e(month)}">{date(ev["event_date"], ev["precision"])}</dd>\n')
+    if ev["published"]:
+        out.append(f"<dt>Published</dt><dd>{date(ev['published'])}</dd>\n" if ev["published"] != ev["event_date"] else "")
+        if not ev["event_date"]:
+            out.append("<dt>Note</dt><dd>The source states no date; the timeline files it under "
+                       "its publication date.</dd>\n")
     if ev["modality"]:
         out.append(f"<dt>Modality</dt><dd>{e(ev['modality'])}</dd>\n")
     if ev["status"]:

@@ -162,3 +162,76 @@ def test_digest_of_the_sample(nightly, tmp_path):
     assert markdown.count("\n## ") == 1 and "Report d2 \\<b\\>" in markdown
     bad = rivalry("digest", "--db", db_path, "--since", "yesterday", check=False)
     assert bad.returncode == 1 and "give a run id" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _number(pattern, text):
+    import re
+    found = re.search(pattern, text)
+    assert found, pattern
+    return int(found.group(1))
+
+
+def test_the_sample_site_says_the_same_numbers_everywhere(nightly):
+    """One vocabulary, one count: the stories the timeline lists are the ones the home page,
+    the chart, the methodology and downloads pages, the feed and the downloads count."""
+    import csv
+    import io
+    import re
+
+    import feedparser
+
+    from sitegen import build
+
+    out = nightly["out"]
+    conn = sqlite3.connect(nightly["db"])
+    reports = conn.execute("SELECT count(*) FROM events WHERE role = 'new'").fetchone()[0]
+    stories = conn.execute("SELECT count(DISTINCT story_id) FROM events WHERE role = 'new'"
+                           ).fetchone()[0] + conn.execute(
+        "SELECT count(*) FROM events WHERE role = 'new' AND story_id IS NULL").fetchone()[0]
+    assert 0 < stories < reports  # the sample has stories of several reports
+    said = f"{stories} stories from {reports} reports"
+    page = lambda rel: (out / rel).read_text("utf-8")  # noqa: E731
+    assert said in page("index.html") and said in page("downloads.html")
+    methodology = page("methodology.html")
+    assert f"<li>{stories} stories</li>" in methodology and f"<li>{reports} reports</li>" in methodology
+    timeline = page("timeline/all/all.html")
+    assert _number(r'<p class="lede">(\d+) stor', timeline) == stories
+    # The chart stacks the same stories: its table of numbers month by month is the timeline's.
+    home = page("index.html")
+    table = dict(re.findall(r"<tr><td>(\w+ \d{4})</td><td>(\d+)</td></tr>", home))
+    listed = {}
+    for month in re.findall(r'<h2 id="m-[^"]+">([^<]+)</h2>', timeline):
+        listed[month] = 0
+    sections = re.split(r'<h2 id="m-[^"]+">', timeline)[1:]
+    for month, section in zip(listed, sections):
+        listed[month] = section.count('<li class="event">')
+    assert {m: int(n) for m, n in table.items() if int(n)} == listed
+    assert sum(int(n) for n in table.values()) == stories
+    # The feed, the downloads, the country and action pages.
+    feed = feedparser.parse((out / "feeds/all.xml").read_bytes())
+    assert len(feed.entries) == min(stories, build.FEED_SIZE)
+    rows = list(csv.DictReader(io.StringIO(page("downloads/stories.csv"))))
+    assert len(rows) == stories == len(json.loads(page("downloads/stories.json")))
+    assert len(list(csv.DictReader(io.StringIO(page("downloads/events.csv"))))) == reports
+    per_action = [int(n) for n in re.findall(r'</a> <span class="n">(\d+)</span>', page("actions.html"))]
+    assert sum(per_action) == stories
+    # Headlines are sentences; "unknown" never leads one, and "1 stories" is never said.
+    for rel in ["index.html", "timeline/all/all.html", *[f"stories/{p.name}" for p in (out / "stories").iterdir()]]:
+        text = page(rel)
+        heads = re.findall(r'<p class="headline"><a [^>]*>([^<]+)</a>', text) + re.findall(r"<h1>([^<]+)</h1>", text)
+        assert heads, rel
+        assert not [h for h in heads if h.lower().startswith("unknown")], rel
+        assert not re.search(r"\b1 (stories|reports|sources|documents)\b", text), rel
+    # Entities with no story are not in the index (their pages exist and say so).
+    listed_entities = re.findall(r'<a href="entities/([^"]+)\.html">', page("entities.html"))
+    assert listed_entities
+    empty = conn.execute("SELECT id FROM entities WHERE id NOT IN (SELECT actor_id FROM events "
+                         "WHERE role = 'new' AND actor_id IS NOT NULL UNION SELECT target_id FROM "
+                         "events WHERE role = 'new' AND target_id IS NOT NULL UNION SELECT "
+                         "object_id FROM events WHERE role = 'new' AND object_id IS NOT NULL) "
+                         "LIMIT 5").fetchall()
+    for (eid,) in empty:
+        assert eid not in listed_entities
+        if (out / "entities" / f"{eid}.html").exists():
+            assert "No story involves this entity yet" in page(f"entities/{eid}.html")
+    assert (out / "sitemap.xml").is_file() and (out / "404.html").is_file()

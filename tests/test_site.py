@@ -117,7 +117,8 @@ def test_hostile_text_is_escaped_and_js_urls_never_links(built):
             assert tag not in ("img", "iframe", "object", "embed", "base"), (page, tag)
             if tag == "script":  # only our own module, from a file
                 assert attrs == {"type": "module", "src": attrs["src"]}, page
-                assert attrs["src"].endswith(("static/search.js", "static/filters.js")), page
+                assert attrs["src"].endswith(("static/search.js", "static/filters.js",
+                                              "static/download.js")), page
             assert not [a for a in attrs if a.startswith("on")], (page, tag, attrs)
             for a in ("href", "src", "action"):
                 value = (attrs.get(a) or "").strip().lower()
@@ -276,10 +277,11 @@ def test_downloads_made_from_the_last_builds_lines_are_exact(built, monkeypatch)
     log = out.parent / "encoded.txt"
     real = downloads._csv_line
 
-    def noted(ev):
-        with open(log, "a") as fh:
-            fh.write(ev["id"] + "\n")
-        return real(ev)
+    def noted(values):
+        if values[2] == "new":  # a line of events.csv (role), not of stories.csv
+            with open(log, "a") as fh:
+                fh.write(values[19] + "\n")  # event_id
+        return real(values)
     monkeypatch.setattr(downloads, "_csv_line", noted)
     build_site(db, out, search_index=False)
     events = sitedata.load(db).events
@@ -287,7 +289,7 @@ def test_downloads_made_from_the_last_builds_lines_are_exact(built, monkeypatch)
     assert (out / "downloads/events.json").read_bytes() == downloads.to_json(events)
     encoded = log.read_text().split()
     assert "a1b2c3d4e5f6ff01" in encoded and len(encoded) < len(events)  # the rest were copied
-    db.execute("UPDATE events SET confidence = 0.5")  # every line changes
+    db.execute("UPDATE events SET confidence = 0.5")  # every event's key changes
     db.conn.commit()
     build_site(db, out, search_index=False)
     events = sitedata.load(db).events
@@ -336,3 +338,31 @@ def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch
         db.conn.backup(target)
     build_site(store.open_db(copy), out)
     assert loads == [1, 1, 1, 1]
+
+
+def test_words_counts_and_dates_read_right(db, tmp_path):
+    """Proper plurals, dates at their precision, Chinese aliases marked lang="zh", entities
+    without a story left out of the index (their page says so)."""
+    from sitegen.terms import counts, date_text, plural
+    assert [plural(n, "story") for n in (0, 1, 2)] == ["0 stories", "1 story", "2 stories"]
+    assert counts(1, 1) == "1 story" and counts(2, 3) == "2 stories from 3 reports"
+    assert date_text("2020-01-01", "year") == "2020" and date_text("2025-03-01", "month") == "March 2025"
+    assert date_text("2025-04-15") == "15 April 2025" and date_text(None) == "date not stated"
+    populate(db)
+    with db.conn:
+        db.execute("""UPDATE entities SET aliases = '["MOFCOM", "商务部"]' WHERE id = 'cn-mofcom'""")
+        db.execute("UPDATE events SET date_precision = 'month' WHERE id = 'a1b2c3d4e5f60002'")
+        db["entities"].insert({"id": "smic", "name": "SMIC", "type": "company", "country": "CN",
+                               "aliases": "[]"}, pk="id")
+    out = tmp_path / "public"
+    build_site(db, out, search_index=False)
+    assert '<span lang="zh">商务部</span>' in read(out, "entities/cn-mofcom.html")
+    listing = read(out, "events/a1b2c3d4e5f60002.html")
+    assert '<time datetime="2025-05">May 2025</time>' in listing
+    assert "entities/smic.html" not in read(out, "entities.html")
+    empty = read(out, "entities/smic.html")
+    assert "No story involves this entity yet" in empty and 'name="robots" content="noindex"' in empty
+    assert '"robots"' not in read(out, "entities/nvidia.html")
+    assert "<dt>Stories</dt><dd>1</dd>" in read(out, "entities/h20.html")
+    assert "1 stories" not in read(out, "timeline/all/license-action.html")
+    assert "1 story, newest first" in read(out, "timeline/all/license-action.html")

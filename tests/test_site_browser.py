@@ -74,6 +74,11 @@ def site(tmp_path_factory):
             [event(f"b0000000000{i:05d}", docs["bis"], "export_control", "us-bis", "cn-mofcom",
                    f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", f"BIS tightened rule number {i}.")
              for i in range(60)], pk="id")
+        # A newer report of the H200: "H20" must still find the H20 first.
+        db["events"].insert(event("a1b2c3d4e5f60200", docs["bis"], "license_action", "us-bis",
+                                  "nvidia", "2025-12-08", "BIS allows H200 sales to approved "
+                                  "customers in China.", obj="h20"), pk="id")
+        db.execute("UPDATE events SET date_precision = 'month' WHERE id = 'b000000000000002'")
     out = tmp / "public"
     build_site(db, out)
     db.close()
@@ -162,6 +167,7 @@ def test_filter_script_swaps_the_list_in_place(site, page):
     page.goto(base + "timeline/all/all.html")
     page.wait_for_selector("html[data-filters=ready]", state="attached")
     page.evaluate("window.__same_document = true")
+    page.locator("details.filter-box > summary").click()  # folded on a phone
     page.locator("nav.filters").get_by_role("link", name="China").click()
     page.wait_for_url("**/timeline/cn/all.html")
     page.locator("nav.filters").get_by_role("link", name="Entity listing").click()
@@ -187,7 +193,7 @@ def test_search_finds_a_known_event_under_the_csp(site, page):
     assert results.count() == 1
     assert "Ministry of Commerce" in results.first.inner_text()
     # The action filter narrows to nothing for a word that only appears in another type.
-    page.select_option("#f-action", label="License action (1)")
+    page.select_option("#f-action", label="License action (2)")
     page.click("button[type=submit]")
     # (a locator, not wait_for_function: the site's CSP forbids the eval that one uses)
     page.locator("#status", has_text=re.compile(r"^0 ")).wait_for()
@@ -208,7 +214,7 @@ def test_feed_link(site, page):
     response = page.request.get(page.url.rsplit("/", 1)[0] + "/" + href)
     assert response.ok
     feed = feedparser.parse(response.body())
-    assert not feed.bozo and feed.feed.title.startswith("All events")
+    assert not feed.bozo and feed.feed.title.startswith("All stories")
     footer = page.get_by_role("link", name="Atom feed of this page")
     assert footer.get_attribute("href") == href
 
@@ -273,3 +279,150 @@ def test_axe_finds_no_serious_or_critical_violation(site, story_site, browser):
         shot(pg, f"desktop-{name}")
     context.close()
     assert not found, found
+
+
+# --- what a reader meets first: headlines, counts, search, filters, the phone layout ----------
+
+def _search(page, base, query):
+    page.goto(base + "search.html" + query)
+    page.wait_for_selector("form#search[data-ready]", state="attached")
+    page.locator("#status", has_text=re.compile(r"^\d+ reports? found")).wait_for()
+    return page.locator("#results li")
+
+
+def test_headlines_lead_and_dates_show_their_precision(site, story_site, page):
+    base, _, _ = site
+    page.goto(base + "timeline/all/all.html")
+    heads = page.locator("li.event p.headline a").all_inner_texts()
+    assert heads and not [h for h in heads if h.lower().startswith("unknown")]
+    first = page.locator("li.event").first
+    assert first.locator("p.headline").count() == 1 and first.locator("p.who").count() == 1
+    page.goto(base + "events/a1b2c3d4e5f60001.html")
+    assert page.locator("h1").inner_text() == "BIS requires a license for the H20 exports to China."
+    assert page.locator("article p.who").inner_text().startswith("Bureau of Industry and Security")
+    facts = page.locator("dl.facts").inner_text()
+    assert "15 April 2025" in facts and "16 April 2025" in facts  # event and publication apart
+    page.goto(base + "events/b000000000000002.html")  # stated to the month only
+    assert "March 2024" in page.locator("dl.facts").inner_text()
+    assert "3 March 2024" not in page.locator("dl.facts").inner_text()
+    page.goto(story_site + "stories/5000000000000001.html")
+    assert page.locator("h1").inner_text() == "MOFCOM announces countermeasures"
+    assert "AI Rivalry Tracker, “MOFCOM announces countermeasures”" in page.locator("p.cite").inner_text()
+    assert page.locator("dt", has_text="Reports").locator("xpath=following-sibling::dd[1]").inner_text() \
+        == "2 reports in 2 sources"
+
+
+def test_counts_agree_between_home_timeline_and_chart(story_site, page):
+    page.goto(story_site + "index.html")
+    lede = page.locator("p.lede").first.inner_text()
+    assert lede.startswith("4 stories from 5 reports")
+    page.locator("details", has_text="The numbers").locator("summary").click()
+    per_month = [int(n) for n in page.locator("section.chart tbody td:nth-child(2)").all_inner_texts()]
+    page.goto(story_site + "timeline/all/all.html")
+    assert page.locator("p.lede").first.inner_text().startswith("4 stories")
+    assert sum(per_month) == page.locator("li.event").count() == 4
+
+
+def test_search_ranks_the_exact_model_number_first_and_shows_its_facts(site, page):
+    base, _, _ = site
+    for order in ("", "&sort=newest"):
+        results = _search(page, base, "?q=H20" + order)
+        assert results.count() >= 2
+        assert results.first.locator("p.headline").inner_text() == \
+            "BIS requires a license for the H20 exports to China."
+        texts = results.all_inner_texts()
+        assert any("H200" in t for t in texts[1:])
+    facts = results.first.locator("p.meta").inner_text()
+    assert "15 April 2025" in facts and "License action" in facts and "source: bis-press" in facts
+    assert page.events["errors"] == [] and page.events["csp"] == []
+
+
+def test_search_filters_take_the_sites_codes_and_a_date_range(site, page):
+    base, _, _ = site
+    results = _search(page, base, "?country=cn")
+    assert page.locator("#f-country").input_value() == "cn"
+    chinese = results.count()
+    assert chinese >= 2 and all("Ministry of Commerce" in t or "<script>" in t or "China" in t
+                                for t in results.all_inner_texts())
+    results = _search(page, base, "?country=China")  # the name works too
+    assert page.locator("#f-country").input_value() == "cn" and results.count() == chinese
+    results = _search(page, base, "?action=license-action")
+    assert results.count() == 2
+    # A date range and the order by date.
+    results = _search(page, base, "?q=BIS&from=2024-03&to=2024-04&sort=oldest")
+    dates = results.locator("p.meta").all_inner_texts()
+    assert dates and all(("March 2024" in d or "April 2024" in d) for d in dates), dates
+    assert "March 2024" in dates[0] and "April 2024" in dates[-1]
+    results = _search(page, base, "?q=BIS&from=2030-01")
+    assert results.count() == 0
+
+
+def test_phone_layout_folds_the_filters_and_keeps_the_chart_readable(site, browser, page):
+    base, _, _ = site
+    page.goto(base + "timeline/all/all.html")
+    page.wait_for_selector("html[data-filters=ready]", state="attached")
+    assert not page.locator("nav.filters").is_visible()
+    page.locator("details.filter-box > summary").click()
+    assert page.locator("nav.filters").is_visible()
+    page.goto(base + "index.html")
+    labels = [t for t in page.locator("section.chart text.tick").all() if t.is_visible()]
+    assert labels
+    for label in labels:  # rendered at least 8 px high at 390 px wide
+        assert label.bounding_box()["height"] >= 8
+    fills = set(page.locator("section.chart rect[fill]").evaluate_all("rs => rs.map(r => r.getAttribute('fill'))"))
+    from sitegen.chart import OTHER_FILL, PALETTE
+    assert fills <= set(PALETTE) | {OTHER_FILL}
+    wide = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = wide.new_page()
+    pg.goto(base + "timeline/all/all.html")
+    assert pg.locator("nav.filters").is_visible()
+    assert not pg.locator("details.filter-box > summary").is_visible()
+    wide.close()
+
+
+def test_small_things(site, page):
+    base, out, _ = site
+    page.goto(base + "index.html")
+    assert page.locator('meta[property="og:title"]').get_attribute("content") == "Latest stories"
+    assert page.locator('meta[name="twitter:card"]').count() == 1
+    icon = page.locator('link[rel=icon]').get_attribute("href")
+    assert page.request.get(base + icon).ok
+    assert "<urlset" in page.request.get(base + "sitemap.xml").text()
+    page.goto(base + "404.html")
+    assert page.locator("h1").inner_text() == "Page not found"
+    page.emulate_media(media="print")
+    page.goto(base + "timeline/all/all.html")
+    assert not page.locator("header.site nav").is_visible()
+    page.emulate_media(media="screen")
+    page.goto(base + "entities.html")
+    listed = page.locator("main a").all_inner_texts()
+    assert "Nvidia" in listed and "H20" in listed
+
+
+def test_each_page_downloads_what_it_lists(site, page):
+    import csv
+    import io
+    import json
+    base, out, _ = site
+
+    def fetch(rel, fmt, count="main p.lede"):
+        page.goto(base + rel)
+        page.wait_for_selector("html[data-downloads=ready]", state="attached")
+        with page.expect_download() as info:
+            page.locator(f"a.list-download[data-format={fmt}]").click()
+        shown = page.locator(count).first.inner_text()  # how many stories the page says it lists
+        return Path(info.value.path()).read_bytes(), int(re.match(r"(\d+)", shown).group(1))
+
+    whole, n = fetch("timeline/all/all.html", "csv")
+    assert whole == (out / "downloads/stories.csv").read_bytes()  # the same bytes as the build's
+    china, n = fetch("timeline/cn/all.html", "csv")
+    rows = list(csv.DictReader(io.StringIO(china.decode("utf-8"))))
+    assert len(rows) == n and all("CN" in (r["actor_country"], r["target_country"]) for r in rows)
+    listing, n = fetch("timeline/all/export-control.html", "json")
+    assert len(json.loads(listing)) == n == 60
+    nvidia, n = fetch("entities/nvidia.html", "json",
+                      "xpath=//dt[.='Stories']/following-sibling::dd[1]")
+    rows = json.loads(nvidia)
+    assert len(rows) == n == 4 and all("nvidia" in (r["actor_id"], r["target_id"], r["object_id"])
+                                       for r in rows)
+    assert page.events["errors"] == [] and page.events["csp"] == []

@@ -24,6 +24,8 @@ function filterLink(event) {
 async function go(url, push) {
   const main = document.querySelector("main");
   main.classList.add("loading");
+  const box = main.querySelector("details.filter-box");
+  const wasOpen = Boolean(box && box.open);  // a reader choosing filters keeps them open
   try {
     // DOMParser documents are inert: nothing in them loads or runs.
     const doc = new DOMParser().parseFromString(await fetchPage(url), "text/html");
@@ -37,6 +39,7 @@ async function go(url, push) {
     for (const link of document.querySelectorAll('link[rel=alternate][type="application/atom+xml"]')) link.remove();
     const feed = doc.querySelector('link[rel=alternate][type="application/atom+xml"]');
     if (feed) document.head.append(document.adoptNode(feed));
+    foldFilters(wasOpen);
     main.classList.remove("loading");
     const h1 = main.querySelector("h1");
     if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); }
@@ -44,6 +47,15 @@ async function go(url, push) {
     location.href = url;  // fall back to an ordinary page load
   }
 }
+
+// On a phone the filter block starts folded (its summary opens it); on a wide screen it is open
+// and its summary hidden. Without JavaScript it is open everywhere.
+function foldFilters(open = false) {
+  if (window.matchMedia("(max-width: 40rem)").matches) {
+    for (const box of document.querySelectorAll("details.filter-box")) box.open = open;
+  }
+}
+foldFilters();
 
 if (/^https?:$/.test(location.protocol)) {
   document.addEventListener("click", (event) => {
