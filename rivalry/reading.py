@@ -15,7 +15,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
-from rivalry.store import StoreError, reader_authorizer
+from rivalry.store import READER_MMAP_BYTES, StoreError, reader_authorizer
 
 
 class QueryRefused(StoreError):
@@ -288,9 +288,6 @@ def snapshot(source: Path, target: Path) -> Path:
         os.close(folder)  # releases the lock
 
 
-SNAPSHOT_MMAP_BYTES = 1 << 40  # map the whole file, however large (address space, not memory)
-
-
 def _snapshot(source: Path, target: Path) -> Path:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -302,13 +299,13 @@ def _snapshot(source: Path, target: Path) -> Path:
             # and synced once below before it replaces the snapshot (a crash leaves only the
             # temporary file, removed by the next snapshot). One step (pages=-1): a copy in
             # steps restarts whenever a crawl writes in between.
-            src.execute(f"PRAGMA mmap_size={SNAPSHOT_MMAP_BYTES}")
+            src.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
             dst.execute("PRAGMA journal_mode=OFF")
             dst.execute("PRAGMA synchronous=OFF")
             with dst:
                 src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
-            dst.execute(f"PRAGMA mmap_size={SNAPSHOT_MMAP_BYTES}")
+            dst.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
             check = dst.execute("PRAGMA quick_check").fetchone()[0]
         if check != "ok":
             raise StoreError(f"snapshot of {source} failed its check: {check}")

@@ -146,3 +146,40 @@ def test_search_snippets_in_one_pass_are_the_snippets_per_hit(synthetic, text):
     new = [(hit["id"], hit["rank"], hit["snippet"]) for hit in search_documents(conn, text, limit=20)]
     assert new == old_search(conn, text)
     assert bool(new) == (text != "nothingmatches")
+
+
+OLD_CANNED = {  # rivalry/datasette/metadata.json before timeline_by_entity
+    "entity_timeline": "SELECT date, actor, action, target, object, modality, evidence, document_url "
+                       "FROM timeline WHERE actor_id = :entity OR target_id = :entity OR object_id = :entity "
+                       "ORDER BY date DESC",
+    "actions_touching_chip": "SELECT date, actor, action, target, object, evidence, document_url FROM timeline "
+                             "WHERE actor_id = :chip OR target_id = :chip OR object_id = :chip OR event_id IN "
+                             "(SELECT e.id FROM events e JOIN mentions m ON m.document_id = e.document_id AND "
+                             "m.start >= e.evidence_start AND m.end <= e.evidence_end WHERE m.entity_id = :chip) "
+                             "ORDER BY date DESC",
+}
+
+
+def test_datasette_canned_queries_give_the_rows_they_gave_before(synthetic, tmp_path):
+    import json
+
+    metadata = json.loads((Path(__file__).resolve().parent.parent / "rivalry" / "datasette"
+                           / "metadata.json").read_text())
+    queries = metadata["databases"]["rivalry"]["queries"]
+    path = tmp_path / "with-mentions.db"
+    with sqlite3.connect(synthetic) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    db = store.open_db(path)
+    with db.conn:  # entity-9 named inside some evidence sentences, not only as a party
+        db.execute("INSERT INTO mentions (document_id, entity_id, start, end, surface) "
+                   "SELECT document_id, 'entity-9', evidence_start, evidence_start + 1, 'E9' "
+                   "FROM events WHERE rowid % 17 = 0")
+    db.close()
+    conn = store.open_readonly(path)
+    for name, old in OLD_CANNED.items():
+        for entity in ("entity-0", "entity-9", "entity-30"):
+            params = {"entity": entity, "chip": entity}
+            before = conn.execute(old, params).fetchall()
+            after = conn.execute(queries[name]["sql"], params).fetchall()
+            assert before and as_set(before) == as_set(after), (name, entity)
+            assert [r[0] for r in after] == sorted((r[0] for r in after), reverse=True)
