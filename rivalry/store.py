@@ -325,8 +325,6 @@ def _v8(db: sqlite_utils.Database) -> None:
     #   triggers. "Everything that touched X in year Y" is one range of its primary key, already
     #   in date order: no OR over three indexes, no sort of ~15,000 wide rows, and a first page of
     #   50 of the most frequent entity (in 40% of events) without reading the other 190,000.
-    # - idx_documents_listing covers what a timeline row shows of its document, so the join to
-    #   documents reads a small index, not the table of texts.
     distinct_entities = ("SELECT DISTINCT entity_id FROM (SELECT {row}.actor_id AS entity_id"
                          " UNION ALL SELECT {row}.target_id UNION ALL SELECT {row}.object_id)"
                          " WHERE entity_id IS NOT NULL")
@@ -352,7 +350,6 @@ def _v8(db: sqlite_utils.Database) -> None:
         CREATE TRIGGER event_entities_delete AFTER DELETE ON events BEGIN {delete} END;
         CREATE TRIGGER event_entities_update AFTER UPDATE OF id, actor_id, target_id, object_id,
             event_date ON events BEGIN {delete} {insert} END;
-        CREATE INDEX idx_documents_listing ON documents(id, published_at, source_id, title, url);
         """
     )
 

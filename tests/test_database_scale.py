@@ -114,7 +114,6 @@ def test_a_filled_version_7_store_upgrades_to_the_same_timeline(synthetic, tmp_p
             conn.execute(f"DROP TRIGGER {name}")
         conn.execute("DROP VIEW timeline_by_entity")
         conn.execute("DROP TABLE event_entities")
-        conn.execute("DROP INDEX idx_documents_listing")
         conn.execute("PRAGMA user_version = 7")
     conn.close()
     store.open_db(path).close()
