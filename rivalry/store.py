@@ -332,26 +332,30 @@ def _v8(db: sqlite_utils.Database) -> None:
               " NEW.event_date, NEW.id FROM (" + distinct_entities.format(row="NEW") + ");")
     delete = ("DELETE FROM event_entities WHERE entity_id IN (OLD.actor_id, OLD.target_id,"
               " OLD.object_id) AND event_date IS OLD.event_date AND event_id = OLD.id;")
-    db.executescript(
-        f"""
-        CREATE TABLE event_entities (
+    # One transaction with the user_version that migrate() sets after it (executescript would
+    # commit each statement: a store killed half way through the fill must not be left with the
+    # table and without the version, which the next open could not migrate again).
+    if not db.conn.in_transaction:
+        db.execute("BEGIN")
+    for statement in (
+        """CREATE TABLE event_entities (
             entity_id TEXT NOT NULL,      -- the entity, in any role (actor, target, object)
             event_date TEXT,              -- events.event_date
             event_id TEXT NOT NULL,       -- events.id
             PRIMARY KEY (entity_id, event_date, event_id)
-        );
-        INSERT INTO event_entities (entity_id, event_date, event_id)
+        )""",
+        """INSERT INTO event_entities (entity_id, event_date, event_id)
             SELECT DISTINCT entity_id, event_date, id FROM (
                 SELECT actor_id AS entity_id, event_date, id FROM events
                 UNION ALL SELECT target_id, event_date, id FROM events
                 UNION ALL SELECT object_id, event_date, id FROM events)
-            WHERE entity_id IS NOT NULL ORDER BY 1, 2, 3;
-        CREATE TRIGGER event_entities_insert AFTER INSERT ON events BEGIN {insert} END;
-        CREATE TRIGGER event_entities_delete AFTER DELETE ON events BEGIN {delete} END;
-        CREATE TRIGGER event_entities_update AFTER UPDATE OF id, actor_id, target_id, object_id,
-            event_date ON events BEGIN {delete} {insert} END;
-        """
-    )
+            WHERE entity_id IS NOT NULL ORDER BY 1, 2, 3""",
+        f"CREATE TRIGGER event_entities_insert AFTER INSERT ON events BEGIN {insert} END",
+        f"CREATE TRIGGER event_entities_delete AFTER DELETE ON events BEGIN {delete} END",
+        f"""CREATE TRIGGER event_entities_update AFTER UPDATE OF id, actor_id, target_id, object_id,
+            event_date ON events BEGIN {delete} {insert} END""",
+    ):
+        db.execute(statement)
 
 
 MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]

@@ -182,3 +182,25 @@ def test_datasette_canned_queries_give_the_rows_they_gave_before(synthetic, tmp_
             after = conn.execute(queries[name]["sql"], params).fetchall()
             assert before and as_set(before) == as_set(after), (name, entity)
             assert [r[0] for r in after] == sorted((r[0] for r in after), reverse=True)
+
+
+def test_a_failed_migration_to_version_8_leaves_the_store_at_version_7(synthetic, tmp_path):
+    """The migration is one transaction: here its third statement fails (a trigger name taken),
+    after the table was made and filled; nothing of it stays, and the version is still 7."""
+    path = tmp_path / "old.db"
+    with sqlite3.connect(synthetic) as src, sqlite3.connect(path) as dst:
+        src.backup(dst)
+    conn = sqlite3.connect(path)
+    with conn:
+        for name in ("event_entities_insert", "event_entities_delete", "event_entities_update"):
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("DROP VIEW timeline_by_entity")
+        conn.execute("DROP TABLE event_entities")
+        conn.execute("CREATE TRIGGER event_entities_insert AFTER INSERT ON runs BEGIN SELECT 1; END")
+        conn.execute("PRAGMA user_version = 7")
+    conn.close()
+    with pytest.raises(store.StoreError, match="event_entities_insert already exists"):
+        store.open_db(path)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
+    assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'event_entities'").fetchall()
