@@ -36,6 +36,22 @@ JOIN documents d ON d.id = e.document_id
 LEFT JOIN entities actor ON actor.id = e.actor_id
 LEFT JOIN entities target ON target.id = e.target_id
 LEFT JOIN entities object ON object.id = e.object_id""",
+    # One row per entity and event that touches it (as actor, target or object; once if in
+    # several roles): the timeline's columns after the entity's id. Filter on entity_id and date
+    # and order by date (and event_id): one range of event_entities, already in that order.
+    "timeline_by_entity": """
+SELECT x.entity_id, x.event_date AS date, e.date_precision, e.role, e.action, e.actor_id,
+       actor.name AS actor, actor.country AS actor_country,
+       e.target_id, target.name AS target, target.country AS target_country,
+       e.object_id, object.name AS object, e.modality, e.status, e.evidence,
+       d.title AS document_title, d.url AS document_url, d.source_id, d.published_at,
+       x.event_id, e.document_id, e.story_id
+FROM event_entities x
+JOIN events e ON e.id = x.event_id
+JOIN documents d ON d.id = e.document_id
+LEFT JOIN entities actor ON actor.id = e.actor_id
+LEFT JOIN entities target ON target.id = e.target_id
+LEFT JOIN entities object ON object.id = e.object_id""",
     # Per entity: how often it acts, is acted on, is mentioned, and when it was first and last seen.
     "entity_activity": """
 SELECT en.id AS entity_id, en.name, en.type, en.country,
