@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import heapq
 import itertools
 import json
 import multiprocessing
@@ -67,6 +68,7 @@ STATIC = SITE_DIR / "static"
 EVAL_JSON = (_HERE.parent if _CHECKOUT else _HERE) / "docs" / "eval.json"
 PER_PAGE = 50
 FEED_SIZE = 50
+FEED_EPOCH = "1970-01-01T00:00:00Z"  # the time of an entry with no date and no document
 HOME_SIZE = 20
 # Fewer pages to render than this: one process is quicker than forked workers, which copy most
 # of its memory (reference counts are written to every object they touch).
@@ -633,6 +635,7 @@ class _Planner:
                            tuple(sorted(self.country_counts.items())))
         self.entities = [e for e in index.entities.values() if e["href"]]
         self._months: dict[tuple[str, str], list] = {}  # filter -> month_counts of its entries
+        self._times: dict[str, tuple[str, str]] | None = None  # entry id -> feed order (_feed_times)
 
     def _facet_months(self, country: str, action: str) -> list[tuple[str, int]]:
         """month_counts of a timeline filter's entries, counted once for both sections."""
@@ -855,20 +858,32 @@ class _Planner:
                 feed_rel("actions", action) if country == ALL else
                 feed_rel("countries", country) if action == ALL else None)
 
+    def _feed_times(self) -> dict[str, tuple[str, str]]:
+        """Entry id -> (last changed, first seen) for every entry, made once per plan: when the
+        project saw it (data.seen_times), else its event date."""
+        if self._times is None:
+            self._times = {e[0]: self._time_of(e) for e in self.index.entries}
+        return self._times
+
+    def _time_of(self, entry) -> tuple[str, str]:
+        first, changed = self.index.seen.get(entry[0]) or (
+            (f"{entry[DATE]}T00:00:00Z",) * 2 if entry[DATE] else (FEED_EPOCH,) * 2)
+        return changed, first
+
     def _feed(self, plan: Plan, rel: str, title: str, events, alternate: str) -> None:
         """A feed of the entries the project saw or changed last (whatever their event date:
         a story newly found about an older event reaches subscribers too)."""
-        seen = self.index.seen
-        fallback = ("1970-01-01T00:00:00Z",) * 2
-        times = {e[0]: seen.get(e[0]) or ((f"{e[DATE]}T00:00:00Z",) * 2 if e[DATE] else fallback)
-                 for e in events}
+        times = self._feed_times()
+        for e in events:
+            if e[0] not in times:
+                times[e[0]] = self._time_of(e)
         # Latest change first; entries seen at the same moment (one night's crawl) newest first.
-        entries = sorted(events, key=lambda e: (times[e[0]][1], times[e[0]][0], e[DATE] or "", e[0]),
-                         reverse=True)[:FEED_SIZE]
-        updated = max((times[e[0]][1] for e in entries), default=fallback[1])
+        # nlargest, not a sort: ~425 feeds over 50,000 entries are planned on every build.
+        entries = heapq.nlargest(FEED_SIZE, events, key=lambda e: (*times[e[0]], e[DATE] or "", e[0]))
+        updated = max((times[e[0]][0] for e in entries), default=FEED_EPOCH)
         ctx = {"root": self.site_url} if self.site_url else {}
         plan.add("feeds", rel, "feed.xml", (title, alternate, updated, self.site_url, keys(entries),
-                                            tuple(times[e[0]] for e in entries)),
+                                            tuple(times[e[0]][::-1] for e in entries)),
                  title=title, _lazy={"entries": ("feed", entries)}, updated=updated,
                  alternate=alternate, feed_id=rel, **ctx)
 
