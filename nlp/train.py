@@ -30,7 +30,8 @@ TEXTCAT = {"@architectures": "spacy.TextCatBOW.v3", "exclusive_classes": False,
 
 
 def collect(split: str, *, nlp=None, written_for_project: bool = True) -> list[dict]:
-    """The (document, action) groups of a split: {path, action, text, label}."""
+    """The candidates of a split, by (document, action) group: {path, action, text, group_label
+    (the gold has a new entry of that action), states (the sentence states it)} (see labels_of)."""
     from .actions import ACTIONS_PATH
     from .clean import prepare
     from .document import DocumentInfo
