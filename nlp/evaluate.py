@@ -250,10 +250,11 @@ TARGETS = {"macro_f1": 0.85, "actor": 0.80, "target": 0.80, "date": 0.90}
 
 
 def write_json(result: dict, path, documents: dict | None = None,
-               written: dict | None = None) -> None:
+               written: dict | None = None, fresh: dict | None = None) -> None:
     """The figures (no error list) as JSON, for the site's methodology page and docs/:
     the sentence gold's at the top level, the real documents' under "documents" and those of
-    the documents written for the project under "written_for_project"."""
+    the documents written for the project under "written_for_project", and those of the last
+    annotation round's documents alone (unseen when the tagger was chosen) under "fresh"."""
     import os
     import tempfile
 
@@ -265,7 +266,8 @@ def write_json(result: dict, path, documents: dict | None = None,
     out["errors_count"] = len(result.get("errors") or [])
     from .eval_documents import TARGETS as DOCUMENT_TARGETS
 
-    for key, figures in (("documents", documents), ("written_for_project", written)):
+    for key, figures in (("documents", documents), ("written_for_project", written),
+                         ("fresh", fresh)):
         if figures is not None:
             out[key] = {k: v for k, v in figures.items() if k != "errors"}
             out[key]["targets"] = DOCUMENT_TARGETS

@@ -619,12 +619,16 @@ def eval_command(split, json_path):
     nlp = load_nlp()
     real = eval_documents.evaluate_documents(split, nlp=nlp)
     click.echo(eval_documents.format_report(real) + "\n")
+    # the last annotation round's documents alone: unseen when the shipped tagger was chosen
+    fresh = eval_documents.evaluate_documents(split, nlp=nlp,
+                                              only_round=eval_documents.FRESH_ROUND)
+    click.echo(eval_documents.format_report(fresh) + "\n")
     written = eval_documents.evaluate_documents(split, nlp=nlp, written_for_project=True)
     click.echo(eval_documents.format_report(written) + "\n")
     result = evaluate(split, nlp=nlp)
     click.echo(format_report(result))
     if json_path:
-        write_json(result, json_path, documents=real, written=written)
+        write_json(result, json_path, documents=real, written=written, fresh=fresh)
         click.echo(f"wrote {json_path}", err=True)
 
 
