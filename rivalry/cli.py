@@ -44,7 +44,7 @@ def one_line_errors(func):
     storage) into one clear line."""
     from crawler.sources import SourcesError
     from rivalry.installed import NotInstalled
-    from rivalry.lock import LockError
+    from rivalry.store.lock import LockError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -66,13 +66,13 @@ def one_line_errors(func):
 
 
 class BusyError(click.ClickException):
-    exit_code = 75  # rivalry.lock.EXIT_BUSY: cron and scripts can tell "busy" from "failed"
+    exit_code = 75  # rivalry.store.lock.EXIT_BUSY: cron and scripts can tell "busy" from "failed"
 
 
 def writes_database(func=None, *, create: bool = True):
     """Hold the database's writer lock for the whole command; a second writer exits at once.
     ``create=False``: the command never creates the database (a missing one stays missing)."""
-    from rivalry.lock import Busy, exclusive
+    from rivalry.store.lock import Busy, exclusive
 
     if func is None:
         return functools.partial(writes_database, create=create)
@@ -269,7 +269,7 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
         outcome = {"id": run_id, "status": status, "counts": counts, "errors": errors}
         counts["build"] = _build(database, out, outcome)
         # The publication copy for Datasette and downloads, swapped in atomically.
-        from rivalry.reading import snapshot as take_snapshot
+        from rivalry.store import snapshot as take_snapshot
 
         counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db), outcome))
     store.finish_run(database, run_id, status, counts, errors)
@@ -450,7 +450,8 @@ def search(db, text, action, entity, country, since, limit, fmt):
 @one_line_errors
 def export(db, fmt, table, view, out, raw):
     """Export a table or view as CSV, JSON or JSON Lines."""
-    from rivalry.reading import export_relation, write_file_atomically, write_rows
+    from rivalry.reading import export_relation, write_rows
+    from rivalry.store import write_file_atomically
 
     if table and view:
         raise click.ClickException("give --table or --view, not both")
@@ -494,7 +495,7 @@ def default_snapshot_path(db) -> Path:
 @one_line_errors
 def snapshot(db, out):
     """Write a consistent copy of the database for publishing, replaced atomically."""
-    from rivalry.reading import snapshot as take_snapshot
+    from rivalry.store import snapshot as take_snapshot
 
     store.open_readonly(db).close()  # a clear error for a missing or foreign file
     target = take_snapshot(store.db_path(db), Path(out) if out else default_snapshot_path(db))
@@ -584,7 +585,7 @@ def datasette(db, port, refresh):
     """Explore the publication snapshot with Datasette on http://127.0.0.1:PORT/ (read-only)."""
     from importlib.resources import files
 
-    from rivalry.reading import snapshot as take_snapshot
+    from rivalry.store import snapshot as take_snapshot
 
     from rivalry.installed import require
 

@@ -280,7 +280,7 @@ def build_site(db, out_dir, *, search_index: bool = True, site_url: str | None =
     name), the file counts 'written' (new or changed bytes), 'unchanged', 'removed', 'rendered'
     (pages whose inputs changed), and 'search_seconds'.
     finished_run: the run building the site, recorded in the database download as finished
-    with that outcome (rivalry.reading.snapshot).
+    with that outcome (rivalry.store.snapshot).
     """
     # The build makes a million small objects and frees none until the end: the cyclic garbage
     # collector would walk the whole heap again and again for nothing (a third of the time).
@@ -493,7 +493,7 @@ def _made_by_write_files(rel: str) -> bool:
 
 def _inputs(db, site_url: str, snapshot: bool) -> tuple | None:
     """Everything a build reads besides the code and templates (the salt covers those): the
-    store's change counter (rivalry/store.py bumps it on every change to a table the site shows)
+    store's change counter (rivalry/store/schema.py bumps it on every change to a table the site shows)
     and which store it is, the site URL, and the files the methodology page reads. None when the
     store keeps no change log."""
     from rivalry.store import change_state
@@ -595,7 +595,7 @@ def _start_snapshot(db, out: Output, finished_run: dict | None = None) -> Forked
     target = out.target_path(downloads.SNAPSHOT)
 
     def take():
-        from rivalry.reading import snapshot as take_snapshot
+        from rivalry.store import snapshot as take_snapshot
 
         take_snapshot(source, target, finished_run)
         with open(target, "rb") as fh:

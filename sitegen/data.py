@@ -212,8 +212,8 @@ def _atom_time(value) -> str | None:
 
 def seen_times(db) -> dict[str, tuple[str, str]]:
     """Entry id ('story:…' or 'event:…') -> (first seen, last changed) as Atom times
-    (rivalry.reading.entry_times: the same rule as `rivalry digest`)."""
-    from rivalry.reading import entry_times
+    (rivalry.store.entry_times: the same rule as `rivalry digest`)."""
+    from rivalry.store import entry_times
 
     out = {}
     for entry, (first, changed) in entry_times(db.conn).items():

@@ -8,9 +8,9 @@ import csv
 import io
 import json
 
-from rivalry.reading import spreadsheet_safe
+from rivalry.store import spreadsheet_safe
 
-# The columns of `rivalry export` (the `timeline` view, rivalry/views.py), in its order: a
+# The columns of `rivalry export` (the `timeline` view, rivalry/store/views.py), in its order: a
 # file from the site and one from the command line read the same way. A test holds them equal.
 COLUMNS = [
     ("date", "When it happened (YYYY-MM-DD; a month or year is given as its first day), empty if the source states no date"),

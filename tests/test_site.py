@@ -298,7 +298,7 @@ def test_downloads_made_from_the_last_builds_lines_are_exact(built, monkeypatch)
 
 
 def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch, tmp_path):
-    """The store's change log (rivalry/store.py) says nothing the site shows changed: the live
+    """The store's change log (rivalry/store/schema.py) says nothing the site shows changed: the live
     pages are kept without loading or planning anything; any change, or a new eval file, and
     the store is read again."""
     from sitegen import data as sitedata

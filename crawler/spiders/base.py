@@ -94,7 +94,7 @@ class SourceSpider(scrapy.Spider):
         """A page that failed (bot-check, broken JSON) must not earn a 304 next time: the
         conditional-GET middleware stored its ETag before the page was parsed."""
         try:
-            conn = sqlite3.connect(self.db_path, timeout=30)
+            conn = store.connect(self.db_path)
             with conn:
                 conn.execute("DELETE FROM http_cache WHERE url = ?", [url])
             conn.close()
@@ -190,7 +190,7 @@ class SourceSpider(scrapy.Spider):
         if self._known is None:
             self._known = set()
             try:
-                conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+                conn = store.connect(self.db_path, mode="mode=ro")
                 # Every source's documents: the same item reached by another route is known too.
                 # Not one still to be published: its published version must be fetched.
                 self._known = {row[0] for row in conn.execute(

@@ -1,0 +1,78 @@
+"""The layout of docs/architecture.md, as tests over the source files (ast, nothing imported).
+
+The store is at the bottom: it imports nothing above it. The site reads the store, not the
+analysts' module or the command line. Every connection to the database goes through the
+store's connect().
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("rivalry", "crawler", "nlp", "sitegen")
+# Leaf modules the store may use: they import nothing of the project themselves.
+STORE_MAY_IMPORT = {"rivalry.limits", "rivalry.shutdown"}
+
+
+def modules_imported(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function (relative ones resolved)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+                base = f"{parent}.{base}" if base else parent
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def project_imports(folder: str) -> dict[str, set[str]]:
+    """file -> the project's modules it imports."""
+    out = {}
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        mods = {m for m in modules_imported(path) if m.split(".")[0] in PACKAGES}
+        out[str(path.relative_to(ROOT))] = mods
+    return out
+
+
+def test_the_store_imports_nothing_above_it():
+    allowed = {"rivalry", "rivalry.store", *STORE_MAY_IMPORT}
+    wrong = {file: sorted(m for m in mods if ".".join(m.split(".")[:2]) not in allowed)
+             for file, mods in project_imports("rivalry/store").items()}
+    wrong = {file: mods for file, mods in wrong.items() if mods}
+    assert not wrong, f"the store imports from above it: {wrong}"
+    for leaf in STORE_MAY_IMPORT:
+        path = ROOT / (leaf.replace(".", "/") + ".py")
+        assert not {m for m in modules_imported(path) if m.split(".")[0] in PACKAGES}, leaf
+
+
+def test_the_site_reads_the_store_not_the_analysts_module_or_the_command_line():
+    for file, mods in project_imports("sitegen").items():
+        rivalry = {m for m in mods if m.split(".")[0] == "rivalry"}
+        wrong = {m for m in rivalry if not (m == "rivalry" or m.startswith("rivalry.store")
+                                            or m.startswith("rivalry.installed"))}
+        assert not wrong, f"{file} imports {sorted(wrong)}"
+        assert not any(m.split(".")[0] == "crawler" for m in mods), file
+        assert not any(m.startswith("nlp.taxonomy") or m == "nlp.tagger" for m in mods), file
+
+
+def test_no_connection_to_the_database_bypasses_the_store():
+    raw = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if path.is_relative_to(ROOT / "rivalry" / "store"):
+                continue
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr == "connect" and isinstance(node.func.value, ast.Name)
+                        and node.func.value.id == "sqlite3"):
+                    raw.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not raw, f"use rivalry.store.connect(): {raw}"
+
