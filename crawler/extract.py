@@ -144,8 +144,8 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
         published, source = known_date, known_date_source
     if not published and (url_date := date_from_url(url)):
         published, source = to_utc_iso(url_date, tz), "url"
-    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
+    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True,
+                                      include_comments=False, include_tables=False, favor_precision=True)
     configured_title = select(selector, selectors["title"]) if selectors.get("title") else []
     title = (next(iter(configured_title), None)
              or selector.css('meta[property="og:title"]::attr(content)').get()

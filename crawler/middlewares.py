@@ -197,4 +197,5 @@ class ProgressExtension:
         self.show("done")
 
 
-__all__ = ["ConditionalGetMiddleware", "RetryAfterMiddleware", "RedirectLoopMiddleware", "ProgressExtension", "IgnoreRequest"]
+__all__ = ["ConditionalGetMiddleware", "RetryAfterMiddleware", "RedirectLoopMiddleware", "ProgressExtension",
+           "IgnoreRequest"]

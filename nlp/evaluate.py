@@ -93,7 +93,7 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
         for m in result.mentions:
             mention_surfaces[m["entity_id"]].add(m["surface"])
 
-        def surfaces_of(eid):
+        def surfaces_of(eid, mention_surfaces=mention_surfaces):  # this item's, bound now
             return mention_surfaces.get(eid, set()) | names.get(eid, set())
 
         pred = {}

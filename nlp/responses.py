@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, STATED_LOOKBACK_DAYS, stated_cue, _day, story_id)
+from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, STATED_LOOKBACK_DAYS, stated_cue,
+                      _day, story_id)
 
 
 def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,

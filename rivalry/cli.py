@@ -167,7 +167,8 @@ def crawl_options(func):
         click.option("--since", metavar="DATE", help="Only items published on or after DATE (YYYY-MM-DD)."),
         click.option("--refresh", is_flag=True, help="Fetch articles again even if stored (no conditional GET)."),
         click.option("--archive", type=click.Path(file_okay=False), help="Write every response to a WARC file in DIR."),
-        click.option("--replay", type=click.Path(), help="Replay responses from a WARC file (or a folder of them); no network."),
+        click.option("--replay", type=click.Path(),
+                     help="Replay responses from a WARC file (or a folder of them); no network."),
         click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log."),
     ]):
         func = option(func)
@@ -491,7 +492,8 @@ def default_snapshot_path(db) -> Path:
 
 @cli.command()
 @db_option
-@click.option("--out", type=click.Path(dir_okay=False), help="Snapshot file [default: snapshot/rivalry.db beside the database].")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Snapshot file [default: snapshot/rivalry.db beside the database].")
 @one_line_errors
 def snapshot(db, out):
     """Write a consistent copy of the database for publishing, replaced atomically."""

@@ -49,7 +49,10 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict | list | None = N
     except sqlite3.DatabaseError as exc:
         if any(marker in str(exc) for marker in REFUSAL_MARKERS):
             raise QueryRefused(f"refused: the database is opened read-only ({exc})") from None
-        raise _stopped(exc, limits) or exc
+        stopped = _stopped(exc, limits)
+        if stopped is None:
+            raise
+        raise stopped from exc
     except MemoryError:
         raise _stopped(MemoryError(), limits) from None
     columns = [c[0] for c in cursor.description or []]
@@ -75,7 +78,10 @@ def _rows(cursor, limits):
     try:
         yield from cursor
     except sqlite3.DatabaseError as exc:
-        raise _stopped(exc, limits) or exc
+        stopped = _stopped(exc, limits)
+        if stopped is None:
+            raise
+        raise stopped from exc
     except MemoryError:
         raise _stopped(MemoryError(), limits) from None
 

@@ -244,7 +244,8 @@ def _read(conn, previous: Rows | None) -> SiteData:
     for sid, name, owner, country, kind, url in conn.execute(
             "SELECT id, name, owner, country, kind, url FROM sources ORDER BY id"):
         data.sources[sid] = {"id": sid, "name": _text(name) or _text(sid), "owner": _text(owner),
-                             "country": _text(country), "kind": _text(kind), "url": http_url(url), "href": _page("sources", sid)}
+                             "country": _text(country), "kind": _text(kind), "url": http_url(url),
+                             "href": _page("sources", sid)}
         src = data.sources[sid]
         src["key"] = digest(*(src[k] for k in ("id", "name", "owner", "country", "kind", "url", "href")))
     for eid, name, etype, country, aliases in conn.execute(

@@ -13,7 +13,8 @@ from rivalry.store import spreadsheet_safe
 # The columns of `rivalry export` (the `timeline` view, rivalry/store/views.py), in its order: a
 # file from the site and one from the command line read the same way. A test holds them equal.
 COLUMNS = [
-    ("date", "When it happened (YYYY-MM-DD; a month or year is given as its first day), empty if the source states no date"),
+    ("date", "When it happened (YYYY-MM-DD; a month or year is given as its first day), "
+             "empty if the source states no date"),
     ("date_precision", "day, week, month or year: how much of the date the source states"),
     ("role", "new (what the document reports as news; the site lists only these)"),
     ("action", "Action type code (see the methodology page)"),

@@ -125,7 +125,7 @@ class Output:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise OutputError(f"another build is writing {self.out}")
+            raise OutputError(f"another build is writing {self.out}") from None
         try:
             self._prepare()
         except BaseException:

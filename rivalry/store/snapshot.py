@@ -6,7 +6,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import sqlite3
 import tempfile
 from contextlib import closing
 from pathlib import Path
