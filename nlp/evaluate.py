@@ -249,14 +249,10 @@ def format_report(result: dict) -> str:
 TARGETS = {"macro_f1": 0.85, "actor": 0.80, "target": 0.80, "date": 0.90}
 
 
-def write_json(result: dict, path, documents: dict | None = None,
-               written: dict | None = None) -> None:
-    """The figures (no error list) as JSON, for the site's methodology page and docs/:
-    the sentence gold's at the top level, the real documents' under "documents" and those of
-    the documents written for the project under "written_for_project"."""
-    import os
-    import tempfile
-
+def figures(result: dict, documents: dict | None = None, written: dict | None = None) -> dict:
+    """The figures (no error list), as docs/eval.json and the store's evaluations table hold
+    them: the sentence gold's at the top level, the real documents' under "documents" and those
+    of the documents written for the project under "written_for_project"."""
     from .tagger import PIPELINE_VERSION
 
     out = {k: v for k, v in result.items() if k != "errors"}
@@ -269,6 +265,16 @@ def write_json(result: dict, path, documents: dict | None = None,
         if figures is not None:
             out[key] = {k: v for k, v in figures.items() if k != "errors"}
             out[key]["targets"] = DOCUMENT_TARGETS
+    return out
+
+
+def write_json(result: dict, path, documents: dict | None = None,
+               written: dict | None = None) -> None:
+    """The figures as JSON (docs/eval.json is the shipped tagger's)."""
+    import os
+    import tempfile
+
+    out = figures(result, documents, written)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -276,6 +282,30 @@ def write_json(result: dict, path, documents: dict | None = None,
         json.dump(out, fh, indent=2, sort_keys=True)
         fh.write("\n")
     os.replace(tmp, path)
+
+
+# The shipped tagger's figures: docs/eval.json in a checkout; an installed package carries it as
+# nlp/docs/eval.json (pyproject.toml, [tool.setuptools.package-dir]). $RIVALRY_EVAL_JSON names
+# another file.
+_HERE = Path(__file__).resolve().parent
+SHIPPED_EVAL_JSON = next((p for p in (_HERE.parent / "docs" / "eval.json", _HERE / "docs" / "eval.json")
+                          if p.is_file()), _HERE.parent / "docs" / "eval.json")
+
+
+def record_shipped(db) -> bool:
+    """Record the shipped figures in the store for the methodology page (what `rivalry tag`
+    does, so a nightly's site shows them), unless `rivalry eval` measured figures there. A
+    missing or unreadable file records nothing. Returns whether it wrote."""
+    import os
+
+    from rivalry import store
+
+    path = Path(os.environ.get("RIVALRY_EVAL_JSON") or SHIPPED_EVAL_JSON)
+    try:
+        shipped = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(shipped, dict) and store.record_evaluation(db, shipped, store.SHIPPED)
 
 
 if __name__ == "__main__":  # python -m nlp.evaluate [dev|test] [-v] [--json PATH]

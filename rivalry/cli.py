@@ -606,18 +606,22 @@ def datasette(db, port, refresh):
 
 
 @cli.command("eval")
+@db_option
 @click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True,
               help="Gold split to score (tune on dev, report test).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the figures as JSON to this file.")
 @one_line_errors
-def eval_command(split, json_path):
+def eval_command(db, split, json_path):
     """Score the tagger: timeline entries on real documents first (precision, recall, actor,
     target, date, entries per out-of-scope document, story duplicates), then on the documents
-    written for the project, then the one-sentence gold (per-action P/R/F1, linking, stories)."""
+    written for the project, then the one-sentence gold (per-action P/R/F1, linking, stories).
+    The figures are recorded in the database (the site's methodology page shows the test
+    split's); scoring reads only the gold, in scratch stores."""
     from nlp import eval_documents
-    from nlp.evaluate import evaluate, format_report, write_json
+    from nlp.evaluate import evaluate, figures, format_report, write_json
     from nlp.pipeline import load_nlp
+    from rivalry.store.lock import Busy, exclusive
 
     nlp = load_nlp()
     real = eval_documents.evaluate_documents(split, nlp=nlp)
@@ -626,6 +630,12 @@ def eval_command(split, json_path):
     click.echo(eval_documents.format_report(written) + "\n")
     result = evaluate(split, nlp=nlp)
     click.echo(format_report(result))
+    try:  # the writer lock only while recording: scoring takes minutes and writes nothing here
+        with exclusive(store.db_path(db), "eval"):
+            store.record_evaluation(store.open_db(db), figures(result, real, written), store.MEASURED)
+    except Busy as exc:
+        raise BusyError(str(exc)) from None
+    click.echo(f"recorded in {store.db_path(db)}", err=True)
     if json_path:
         write_json(result, json_path, documents=real, written=written)
         click.echo(f"wrote {json_path}", err=True)

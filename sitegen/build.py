@@ -35,7 +35,6 @@ import gc
 import hashlib
 import heapq
 import itertools
-import json
 import multiprocessing
 import operator
 import os
@@ -49,7 +48,9 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import chart, downloads, fragments, search, taxonomy, terms
+from rivalry import store
+
+from . import chart, downloads, fragments, search, terms
 from . import data as sitedata
 from .data import digest
 from .index import (ACTION, ACTOR, ALL, COUNTRIES, DATE, ID, KEY, LABEL, MONTH, OBJECT,
@@ -58,14 +59,13 @@ from .background import Forked
 from .output import LINKED, SAME, Output, OutputError
 from .safe import http_url
 
-# A source checkout has site/ and docs/ beside sitegen/; an installed package carries them inside
-# it as sitegen/site/ and sitegen/docs/ (pyproject.toml, [tool.setuptools.package-dir]).
+# A source checkout has site/ beside sitegen/; an installed package carries it inside it as
+# sitegen/site/ (pyproject.toml, [tool.setuptools.package-dir]).
 _HERE = Path(__file__).resolve().parent
 _CHECKOUT = (_HERE.parent / "site" / "templates").is_dir()
 SITE_DIR = _HERE.parent / "site" if _CHECKOUT else _HERE / "site"
 TEMPLATES = SITE_DIR / "templates"
 STATIC = SITE_DIR / "static"
-EVAL_JSON = (_HERE.parent if _CHECKOUT else _HERE) / "docs" / "eval.json"
 PER_PAGE = 50
 FEED_SIZE = 50
 FEED_EPOCH = "1970-01-01T00:00:00Z"  # the time of an entry with no date and no document
@@ -311,7 +311,8 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
         sync_job = Forked("spare copy", lambda: out.sync_from_live(_made_by_write_files))
         # What the site is made from, read before the store is: if it equals what the live
         # site was built from, no page can have changed (see _unchanged_since).
-        inputs = _inputs(db, site_url or "", snapshot)
+        methodology = _methodology_inputs(db)
+        inputs = _inputs(db, site_url or "", snapshot, methodology)
         snapshot_job = _start_snapshot(db, out, finished_run) if snapshot else None
         state = _unchanged_since(out, inputs)
         plan, changes, removed = Plan(), None, set()
@@ -325,6 +326,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
             index, changes, kinds = _index(db, out, inputs)
             index.to_be_published = sitedata.to_be_published(db)
             index.seen = sitedata.seen_times(db)
+            index.taxonomy, index.evaluation = methodology
             events_key = digest(keys(index.events)).hex()
             stories_key = digest(keys(index.entries)).hex()
             skipped, n_events = index.skipped, len(index.events)
@@ -491,26 +493,25 @@ def _made_by_write_files(rel: str) -> bool:
             or rel in (EXCEL, downloads.SNAPSHOT))
 
 
-def _inputs(db, site_url: str, snapshot: bool) -> tuple | None:
-    """Everything a build reads besides the code and templates (the salt covers those): the
-    store's change counter (rivalry/store/schema.py bumps it on every change to a table the site shows)
-    and which store it is, the site URL, and the files the methodology page reads. None when the
-    store keeps no change log."""
-    from rivalry.store import change_state
+def _methodology_inputs(db) -> tuple[dict[str, str], dict | None]:
+    """What the methodology page shows besides the rows: the taxonomy the tagger recorded and
+    the evaluation figures (the store's taxonomy and evaluations tables; a few rows)."""
+    return store.taxonomy(db.conn), store.evaluation(db.conn)
 
-    change = change_state(db.conn)
+
+def _inputs(db, site_url: str, snapshot: bool, methodology) -> tuple | None:
+    """Everything a build reads besides the code and templates (the salt covers those): the
+    store's change counter (rivalry/store/schema.py bumps it on every change to a table the
+    site shows) and which store it is, the site URL, and the methodology page's taxonomy and
+    figures (tables without the change log). None when the store keeps no change log."""
+    change = store.change_state(db.conn)
     if change is None:
         return None
-    files = hashlib.blake2b(digest_size=16)
+    other = hashlib.blake2b(digest_size=16)
     # The store's path too, hashed: the state file sits in the published folder.
-    files.update(os.fsencode(str(database_file(db))) + b"\0")
-    for path in (Path(os.environ.get("RIVALRY_EVAL_JSON") or EVAL_JSON), taxonomy.ACTIONS_TOML):
-        try:
-            files.update(path.read_bytes())
-        except OSError:
-            files.update(b"\0missing")
-        files.update(b"\0")
-    return (change[0], change[1], site_url, bool(snapshot), files.hexdigest())
+    other.update(os.fsencode(str(database_file(db))) + b"\0")
+    other.update(repr(methodology).encode("utf-8", "surrogatepass"))
+    return (change[0], change[1], site_url, bool(snapshot), other.hexdigest())
 
 
 def _unchanged_since(out: Output, inputs) -> dict | None:
@@ -695,8 +696,8 @@ class _Planner:
                  **common)
         plan.add("index_pages", "countries.html", "countries.html", (common_key,),
                  title="Countries", **common)
-        tax = _taxonomy(codes, self.action_counts)
-        evaluation = _evaluation()
+        tax = _taxonomy(index.taxonomy, codes, self.action_counts)
+        evaluation = _evaluation(index.evaluation)
         plan.add("index_pages", "methodology.html", "methodology.html",
                  (repr(tax), repr(totals), repr(evaluation), common_key),
                  title="Methodology", taxonomy=tax, totals=totals, evaluation=evaluation, **common)
@@ -1025,8 +1026,9 @@ def _group_entities(entities):
     return [(t, sorted(es, key=lambda e: (e["name"].lower(), e["id"]))) for t, es in sorted(groups.items())]
 
 
-def _taxonomy(seen_codes, action_counts):
-    described = taxonomy.descriptions()
+def _taxonomy(described: dict[str, str], seen_codes, action_counts):
+    """Every action code with its description, as the tagger recorded them; before a tag run
+    recorded any, only the codes seen in the events, without descriptions."""
     codes = sorted(set(described) | set(seen_codes))
     return [{"code": c, "slug": sitedata.slug(c), "label": sitedata.action_label(c),
              "description": described.get(c, ""),
@@ -1048,15 +1050,10 @@ def is_chinese(text: str) -> bool:
     return bool(_CJK.search(text or ""))
 
 
-def _evaluation(path: Path | None = None) -> dict | None:
-    """The tagger's figures on the test split, as `rivalry eval` wrote them (docs/eval.json).
-
-    The build never runs the model: it shows the last figures written, or none."""
-    path = Path(os.environ.get("RIVALRY_EVAL_JSON") or path or EVAL_JSON)
-    try:
-        raw = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
+def _evaluation(raw: dict | None) -> dict | None:
+    """The tagger's figures on the test split, as the store records them (`rivalry eval`
+    measured them, or `rivalry tag` recorded the shipped docs/eval.json), checked field by
+    field. The build never runs the model: it shows the figures recorded, or none."""
     if not isinstance(raw, dict) or not isinstance(raw.get("per_class"), dict):
         return None
 

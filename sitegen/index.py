@@ -110,6 +110,8 @@ class Index:
         self._entries_made: dict[str, Entry] = {}  # entry id -> its Entry (from_dicts)
         self.to_be_published: tuple = ()  # filed, not yet published (data.to_be_published)
         self.seen: dict[str, tuple[str, str]] = {}  # entry id -> first seen, last changed (data.seen_times)
+        self.taxonomy: dict[str, str] = {}  # action code -> description (store.taxonomy)
+        self.evaluation: dict | None = None  # the recorded evaluation figures (store.evaluation)
 
     # -- made from the rows alone (no story in use) -----------------------------------------------
 

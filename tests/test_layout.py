@@ -76,3 +76,17 @@ def test_no_connection_to_the_database_bypasses_the_store():
                     raw.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not raw, f"use rivalry.store.connect(): {raw}"
 
+
+
+def test_the_site_opens_no_file_of_the_tagger():
+    """The methodology page's taxonomy and figures come from the store's tables: no string of
+    the site's code (docstrings aside) names the tagger's files."""
+    for path in sorted((ROOT / "sitegen").rglob("*.py")):
+        tree = ast.parse(path.read_text("utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef))
+                      and node.body and isinstance(node.body[0], ast.Expr)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+                assert not any(name in node.value for name in ("actions.toml", "eval.json", "nlp/data")), \
+                    f"{path.relative_to(ROOT)}:{node.lineno}"

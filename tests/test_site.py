@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from html.parser import HTMLParser
 
@@ -322,9 +321,8 @@ def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch
     assert loads == [1] and "Nvidia Corp" in read(out, "entities/nvidia.html")
     build_site(db, out)
     assert loads == [1]
-    evaluation = tmp_path / "eval.json"
-    evaluation.write_text(json.dumps({"per_class": {"tariff": {"f1": 0.5}}, "macro_f1": 0.25}))
-    monkeypatch.setenv("RIVALRY_EVAL_JSON", str(evaluation))
+    from rivalry import store
+    store.record_evaluation(db, {"per_class": {"tariff": {"f1": 0.5}}, "macro_f1": 0.25}, store.MEASURED)
     build_site(db, out)
     assert loads == [1, 1]
     with db.conn:

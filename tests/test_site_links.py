@@ -228,7 +228,7 @@ def test_feeds_use_the_absolute_site_url_when_given(db, tmp_path, monkeypatch):
         build_site(db, out, search_index=False)
 
 
-def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
+def test_methodology_shows_the_eval_figures(db, tmp_path):
     populate(db)
     figures = {"split": "test", "items": 101, "macro_f1": 0.8125,
                "per_class": {"export_control": {"precision": 0.9, "recall": 0.75, "f1": 0.818,
@@ -236,9 +236,8 @@ def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
                              "<script>": {"precision": "x", "support": 1}},
                "accuracy": {"actor": 0.875, "date": 0.5}, "support": {"actor": 40, "date": 40},
                "errors": [{"text": "not shown"}]}
-    path = tmp_path / "eval.json"
-    path.write_text(json.dumps(figures))
-    monkeypatch.setenv("RIVALRY_EVAL_JSON", str(path))
+    from rivalry import store
+    store.record_evaluation(db, figures, store.MEASURED)
     out = tmp_path / "public"
     build_site(db, out, search_index=False)
     page = (out / "methodology.html").read_text()
@@ -247,7 +246,8 @@ def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
     assert "<td>actor</td><td>0.88</td><td>40</td>" in page
     assert "&lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
     assert "not shown" not in page
-    path.write_text("{broken")
+    with db.conn:
+        db.execute("UPDATE evaluations SET figures = '{broken'")
     build_site(db, out, search_index=False)
     assert "No evaluation figures" in (out / "methodology.html").read_text()
 

@@ -1,8 +1,9 @@
-"""Reads shared by the site and the CLI: whether anything changed, and when each timeline entry
-was first seen and last changed."""
+"""Reads shared by the site and the CLI: whether anything changed, when each timeline entry was
+first seen and last changed, and the methodology page's taxonomy and evaluation figures."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 
 
@@ -42,3 +43,24 @@ def entry_times(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
     else:
         sql = _ENTRY_TIMES_SQL.format(entry="'event:' || e.id", join="")
     return {entry: (first, changed) for entry, first, changed in conn.execute(sql)}
+
+
+def taxonomy(conn: sqlite3.Connection) -> dict[str, str]:
+    """Action code -> description, as the tagger last recorded them; empty before a tag run."""
+    try:
+        return dict(conn.execute("SELECT code, description FROM taxonomy ORDER BY code"))
+    except sqlite3.OperationalError:  # a store older than migration 9, read as it is
+        return {}
+
+
+def evaluation(conn: sqlite3.Connection, split: str = "test") -> dict | None:
+    """The evaluation figures recorded for a gold split (what `rivalry eval --json` writes), or
+    None when none were recorded (or they cannot be read)."""
+    try:
+        row = conn.execute("SELECT figures FROM evaluations WHERE split = ?", [split]).fetchone()
+    except sqlite3.OperationalError:
+        return None
+    try:
+        return json.loads(row[0]) if row else None
+    except ValueError:
+        return None

@@ -319,7 +319,32 @@ def _v8(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database) -> None:
+    # The methodology page's inputs, written by the stages that own them, so the site reads only
+    # the store: the taxonomy the tagger used (nlp/tagger.py writes it at every tag run), and the
+    # tagger's evaluation figures (`rivalry eval` writes what it measured; `rivalry tag` records
+    # the figures shipped with the package, docs/eval.json, unless eval measured some).
+    # One transaction with the user_version, as in _v8.
+    if not db.conn.in_transaction:
+        db.execute("BEGIN")
+    for statement in (
+        """CREATE TABLE taxonomy (
+            code TEXT PRIMARY KEY,        -- action code, as in events.action
+            description TEXT NOT NULL,    -- what it means (nlp/data/actions.toml)
+            pipeline_version TEXT NOT NULL -- the tagger version that used it
+        )""",
+        """CREATE TABLE evaluations (
+            split TEXT PRIMARY KEY,       -- the gold split scored: test | dev
+            figures TEXT NOT NULL,        -- JSON, as `rivalry eval --json` writes it
+            pipeline_version TEXT,        -- the tagger version scored
+            origin TEXT NOT NULL,         -- measured (by `rivalry eval`) | shipped (docs/eval.json)
+            recorded_at TEXT NOT NULL     -- when it was written here
+        )""",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

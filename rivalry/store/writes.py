@@ -125,3 +125,41 @@ def finish_run(db: sqlite_utils.Database, run_id: int, status: str,
             "counts": json.dumps(counts or {}, sort_keys=True),
             "errors": json.dumps(errors or {}, sort_keys=True),
         })
+
+
+# --- the methodology page's inputs (migration 9) -----------------------------------------------
+
+def record_taxonomy(db: sqlite_utils.Database, descriptions: dict[str, str], pipeline_version: str) -> bool:
+    """The taxonomy the tagger used, code -> description, replacing the one stored; nothing is
+    written when it is the same. Returns whether it changed."""
+    wanted = sorted((str(code), str(text), pipeline_version) for code, text in descriptions.items())
+    stored = sorted(db.execute("SELECT code, description, pipeline_version FROM taxonomy").fetchall())
+    if stored == wanted:
+        return False
+    with db.atomic():
+        db.execute("DELETE FROM taxonomy")
+        db.conn.executemany("INSERT INTO taxonomy (code, description, pipeline_version) VALUES (?, ?, ?)",
+                            wanted)
+    return True
+
+
+MEASURED, SHIPPED = "measured", "shipped"  # evaluations.origin
+
+
+def record_evaluation(db: sqlite_utils.Database, figures: dict, origin: str) -> bool:
+    """Store the evaluation figures of one gold split (figures["split"], default test). Figures
+    `rivalry eval` measured here are kept over shipped ones: a shipped file replaces only
+    shipped figures (and writes nothing when they are the same). Returns whether it wrote."""
+    split = str(figures.get("split") or "test")
+    text = json.dumps(figures, sort_keys=True)
+    stored = db.execute("SELECT figures, origin FROM evaluations WHERE split = ?", [split]).fetchone()
+    if origin == SHIPPED and stored is not None and (stored[1] == MEASURED or stored[0] == text):
+        return False
+    version = figures.get("pipeline_version")
+    with db.atomic():
+        db.execute("INSERT INTO evaluations (split, figures, pipeline_version, origin, recorded_at)"
+                   " VALUES (?, ?, ?, ?, ?) ON CONFLICT (split) DO UPDATE SET figures = excluded.figures,"
+                   " pipeline_version = excluded.pipeline_version, origin = excluded.origin,"
+                   " recorded_at = excluded.recorded_at",
+                   [split, text, version if isinstance(version, str) else None, origin, utc_now()])
+    return True
