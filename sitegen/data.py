@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from nlp.headlines import shorten
-from .terms import plural
 
+from .rows import DOCUMENT_SQL, LINK_SQL, STORED, STORY_SQL, DocumentRow, EventRow, LinkRow, StoryRow, event_sql
 from .safe import http_url, slug, valid_id
+from .terms import plural
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Characters XML 1.0 forbids (and no page needs): one stray NUL would make every feed invalid.
@@ -72,8 +73,8 @@ class SiteData:
     countries: list[str] = field(default_factory=list)  # country slugs seen on events, sorted
     skipped: int = 0  # rows whose id cannot be a file name
     rows: Rows | None = None  # what was read, for the next build (see Rows)
-    story_rows: list | None = None  # rows of the stories table (None: the store has none)
-    link_rows: list = field(default_factory=list)  # response links: from, to, basis, evidence
+    story_rows: list[StoryRow] | None = None  # rows of the stories table (None: the store has none)
+    link_rows: list[LinkRow] = field(default_factory=list)  # response links between stories
 
 
 def digest(*parts) -> bytes:
@@ -86,15 +87,7 @@ def _page(kind: str, ident) -> str | None:
 
 
 # What a build keeps of the rows it read (Output cache LOAD_CACHE), so the next build reads again
-# only the rows the store's change log names. One tuple per row, fields in this order:
-DOC_ROW = ("id", "source_id", "url", "raw_url", "title", "published", "href", "key")
-EVENT_ROW = ("id", "document_id", "action", "action_slug", "actor_id", "target_id", "object_id",
-             "event_date", "published", "date", "modality", "status", "evidence", "confidence",
-             "countries", "key", "story_id", "precision")
-# Context entries (earlier actions a document mentions) are kept for queries, not shown as news.
-_EVENT_SQL = ("SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
-              " status, evidence, confidence, {story}, date_precision FROM (SELECT * FROM events WHERE role = 'new')")
-_DOCUMENT_SQL = "SELECT id, source_id, url, title, published_at FROM documents"
+# only the rows the store's change log names: one DocumentRow or EventRow per row (rows.py).
 _IDS = " WHERE id IN (SELECT value FROM json_each(?))"
 REREAD_LIMIT = 0.25  # more rows changed than this share: reading them all again is quicker
 
@@ -106,8 +99,8 @@ class Rows:
     seq: int
     source_keys: dict  # id -> key: a changed source makes its documents be read again
     entity_keys: dict  # id -> key: a changed entity makes its events be read again
-    documents: dict  # id -> DOC_ROW tuple
-    events: dict  # id -> EVENT_ROW tuple (only events whose id can be a page)
+    documents: dict[str, DocumentRow]
+    events: dict[str, EventRow]  # only events whose id can be a page
     bad_events: list  # ids of events left out because their id cannot be a file name
     # The rows of the full cache file these were made from (None: not made from one): the next
     # build's cache is only what differs from them when that is little (see to_cache).
@@ -131,9 +124,9 @@ class Rows:
             if (len(docs) + len(events) + len(gone_docs) + len(gone_events)
                     <= self.DELTA_LIMIT * (len(base_docs) + len(base_events))):
                 return None, ("delta", self.token, self.seq, self.source_keys, self.entity_keys,
-                              docs, events, gone_docs, gone_events, sorted(self.bad_events))
+                              _plain(docs), _plain(events), gone_docs, gone_events, sorted(self.bad_events))
         full = ("full", self.token, self.seq, self.source_keys, self.entity_keys,
-                list(self.documents.values()), list(self.events.values()), sorted(self.bad_events))
+                _plain(self.documents.values()), _plain(self.events.values()), sorted(self.bad_events))
         return full, ("delta",)
 
     @classmethod
@@ -145,8 +138,8 @@ class Rows:
             tag, token, seq, source_keys, entity_keys, docs, events, bad = full
             if tag != "full":
                 return None
-            rows = cls(token, seq, source_keys, entity_keys, {d[0]: d for d in docs},
-                       {e[0]: e for e in events}, list(bad))
+            rows = cls(token, seq, source_keys, entity_keys, _named(DocumentRow, docs),
+                       _named(EventRow, events), list(bad))
         except (TypeError, ValueError, IndexError, KeyError):
             return None  # another layout: read everything
         rows.base = (dict(rows.documents), dict(rows.events))
@@ -157,8 +150,8 @@ class Rows:
         if tag != "delta" or token != rows.token or not isinstance(seq, int) or seq < rows.seq:
             return rows
         try:
-            rows.documents.update((d[0], d) for d in docs)
-            rows.events.update((e[0], e) for e in events)
+            rows.documents.update(_named(DocumentRow, docs))
+            rows.events.update(_named(EventRow, events))
             for k in gone_docs:
                 rows.documents.pop(k, None)
             for k in gone_events:
@@ -167,6 +160,22 @@ class Rows:
             return None  # half applied: read everything
         rows.seq, rows.source_keys, rows.entity_keys, rows.bad_events = seq, source_keys, entity_keys, list(bad)
         return rows
+
+
+def _plain(rows) -> list[tuple]:
+    """Rows as plain tuples, which marshal takes (it refuses a NamedTuple)."""
+    return [tuple(r) for r in rows]
+
+
+def _named(kind, rows) -> dict:
+    """id -> row of this kind, from a cache's plain tuples (of its fields: else TypeError)."""
+    make, width = kind._make, len(kind._fields)
+    out = {}
+    for r in rows:
+        if len(r) != width:
+            raise TypeError("another row layout")
+        out[r[0]] = make(r)
+    return out
 
 
 def load(db, previous: Rows | None = None) -> SiteData:
@@ -263,19 +272,13 @@ def _read(conn, previous: Rows | None) -> SiteData:
     data.rows = rows
     data.skipped += len(rows.bad_events)
     for d in rows.documents.values():
-        did, source_id, url, raw_url, title, published, href, key = d
-        data.skipped += href is None
-        data.documents[did] = {"id": did, "source": data.sources.get(source_id), "url": url,
-                               "raw_url": raw_url, "title": title, "published": published,
-                               "href": href, "key": key, "events": []}
+        data.skipped += d.href is None
+        data.documents[d.id] = {"id": d.id, "source": data.sources.get(d.source_id), "url": d.url,
+                                "raw_url": d.raw_url, "title": d.title, "published": d.published,
+                                "href": d.href, "key": d.key, "events": []}
     if has_stories:
-        data.story_rows = conn.execute(
-            "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
-            " summary, primary_document_id, primary_event_id, event_count, document_count,"
-            " key_kind, headline, key FROM stories").fetchall()
-        data.link_rows = conn.execute(
-            "SELECT from_story, to_story, basis, evidence FROM event_links"
-            " WHERE kind = 'response' ORDER BY from_story, to_story").fetchall()
+        data.story_rows = list(map(StoryRow._make, conn.execute(STORY_SQL)))
+        data.link_rows = list(map(LinkRow._make, conn.execute(LINK_SQL)))
     return data
 
 
@@ -305,32 +308,30 @@ def report_headline(evidence: str | None, title: str | None, label: str) -> str:
     return label
 
 
-def event_dict(row: tuple, entities: dict, documents: dict) -> dict:
-    """An event as the templates see it, from its EVENT_ROW tuple."""
-    (evid, doc_id, action, action_slug, actor, target, obj, event_date, published, date,
-     modality, status, evidence, confidence, countries, key, story_id, precision) = row
-    label = label_of(action)
+def event_dict(row: EventRow, entities: dict, documents: dict) -> dict:
+    """An event as the templates see it: every field of its EventRow by name, its entities and
+    document as their dicts, and what the pages show of it."""
+    label = label_of(row.action)
     ent = entities.get
-    doc = documents.get(doc_id)
-    return {"id": evid, "action": action, "action_slug": action_slug, "action_label": label,
-            "actor": ent(actor), "target": ent(target), "object": ent(obj),
-            "event_date": event_date, "published": published, "date": date,
-            "precision": precision if event_date else "day",
-            # A readable sentence leads, never "unknown →": the sentence the report was read
-            # from (its document's title may cover several reports).
-            "headline": report_headline(evidence, doc["title"] if doc else None, label),
-            "month": date[:7], "modality": modality, "status": status,
-            "evidence": evidence, "confidence": confidence, "document": doc,
-            "href": f"events/{evid}.html", "countries": list(countries), "key": key,
-            "entry_id": f"event:{evid}"}
+    doc = documents.get(row.document_id)
+    ev = row._asdict()
+    ev.update(
+        action_label=label, actor=ent(row.actor_id), target=ent(row.target_id), object=ent(row.object_id),
+        precision=row.precision if row.event_date else "day",
+        # A readable sentence leads, never "unknown →": the sentence the report was read
+        # from (its document's title may cover several reports).
+        headline=report_headline(row.evidence, doc["title"] if doc else None, label),
+        month=row.date[:7], document=doc, href=f"events/{row.id}.html", countries=list(row.countries),
+        entry_id=f"event:{row.id}")
+    return ev
 
 
 def stories_in_use(data: SiteData) -> bool:
     """Whether any event is in a story: then timelines list stories (see SiteData.entries)."""
     if not data.story_rows:
         return False
-    ids = {r[0] for r in data.story_rows}
-    return any(r[16] in ids for r in data.rows.events.values() if r[16] is not None)
+    ids = {r.id for r in data.story_rows}
+    return any(r.story_id in ids for r in data.rows.events.values() if r.story_id is not None)
 
 
 def fill(data: SiteData) -> None:
@@ -346,7 +347,7 @@ def fill(data: SiteData) -> None:
             ev["document"]["events"].append(ev)
     _list_under_entities(events, "events")
     if data.story_rows is not None:
-        story_of = {r[0]: r[16] for r in rows.events.values() if r[16] is not None}
+        story_of = {r.id: r.story_id for r in rows.events.values() if r.story_id is not None}
         _load_stories(data, story_of)
     else:
         data.entries = data.events
@@ -385,7 +386,7 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
     ent = data.entities.get
     for row in data.story_rows:
         (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
-         n_events, n_docs, key_kind, headline, story_key) = row
+         _, _, key_kind, headline, story_key) = row  # event_count, document_count: counted here
         if not valid_id(sid):
             data.skipped += 1
             continue
@@ -436,12 +437,12 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
         st["countries"] = sorted({e["country_slug"] for e in (st["actor"], st["target"])
                                   if e and e["country_slug"]})
         st["document"] = pdoc
-    for row in data.link_rows:
-        answer, answered = data.stories.get(row[0]), data.stories.get(row[1])
+    for link in data.link_rows:
+        answer, answered = data.stories.get(link.from_story), data.stories.get(link.to_story)
         if answer and answered and answer is not answered:
-            basis = "stated" if row[2] == "stated" else "inferred"
-            answered["responses"].append((answer, basis, _text(row[3])))
-            answer["answers"].append((answered, basis, _text(row[3])))
+            basis = "stated" if link.basis == "stated" else "inferred"
+            answered["responses"].append((answer, basis, _text(link.evidence)))
+            answer["answers"].append((answered, basis, _text(link.evidence)))
     stories = [s for s in data.stories.values() if s["events"]]
     stories.sort(key=lambda s: s["id"])
     stories.sort(key=lambda s: s["date"], reverse=True)
@@ -483,61 +484,64 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     token, seq = change if change else ("", -1)
     rows = Rows(token, seq, {s: v["key"] for s, v in data.sources.items()},
                 {e: v["key"] for e, v in data.entities.items()}, {}, {}, [])
-    event_sql = _EVENT_SQL.format(story="story_id" if has_stories else "NULL")
+    events_sql = event_sql(has_stories)
     stale = _stale_rows(conn, rows, previous) if change else None
     if stale is not None:
         rows.base = previous.base
         rows.reread = len(stale[0]) + len(stale[1])
         rows.reread_documents, rows.reread_events = stale
     if stale is None:
-        doc_rows = conn.execute(_DOCUMENT_SQL + " ORDER BY id")
-        event_rows = conn.execute(event_sql)
+        doc_rows = conn.execute(DOCUMENT_SQL + " ORDER BY id")
+        event_rows = conn.execute(events_sql)
         bad = []
     else:
         stale_docs, stale_events = stale
         rows.documents = {k: v for k, v in previous.documents.items() if k not in stale_docs}
         rows.events = {k: v for k, v in previous.events.items() if k not in stale_events}
         bad = [b for b in previous.bad_events if b not in stale_events]
-        doc_rows = conn.execute(_DOCUMENT_SQL + _IDS, [json.dumps(sorted(stale_docs))])
-        event_rows = conn.execute(event_sql + _IDS, [json.dumps(sorted(stale_events))])
+        doc_rows = conn.execute(DOCUMENT_SQL + _IDS, [json.dumps(sorted(stale_docs))])
+        event_rows = conn.execute(events_sql + _IDS, [json.dumps(sorted(stale_events))])
     documents = rows.documents
     for did, source_id, url, title, published in doc_rows:
         src = data.sources.get(source_id)
         url, raw_url, title, published = http_url(url), _text(url), _text(title) or "(untitled)", _date(published)
         href = _page("documents", did)
-        documents[did] = (did, source_id, url, raw_url, title, published, href,
-                          digest(did, url, raw_url, title, published, href, src["key"] if src else None))
+        documents[did] = DocumentRow(did, source_id, url, raw_url, title, published, href,
+                                     digest(did, url, raw_url, title, published, href,
+                                            src["key"] if src else None))
     if stale is not None:
         documents = rows.documents = dict(sorted(documents.items()))
     ent = data.entities.get
     slugs: dict = {}  # action code -> slug, made once per code
     events = rows.events
     for row in event_rows:
-        (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
-         confidence, story_id, precision) = row
+        stored = dict(zip(STORED, row))  # the events columns by name (rows.EventRow)
+        evid = stored["id"]
         if not valid_id(evid):
             bad.append(evid)  # an event is its page: without a usable id it is left out
             continue
-        doc = documents.get(doc_id)
-        event_date = _date(event_date)
-        published = doc[5] if doc else None
-        date = event_date or published or ""
-        action = _text(action)
+        doc = documents.get(stored["document_id"])
+        # How stored text becomes shown text, column by column; a new column is shown as stored.
+        a, t, o = ent(stored["actor_id"]), ent(stored["target_id"]), ent(stored["object_id"])
+        stored.update(
+            action=_text(stored["action"]), event_date=_date(stored["event_date"]),
+            actor_id=a and stored["actor_id"], target_id=t and stored["target_id"],
+            object_id=o and stored["object_id"], modality=_text(stored["modality"]),
+            status=_text(stored["status"]), evidence=_text(stored["evidence"]) or "",
+            precision=_text(stored["precision"]) or "day")
+        action = stored["action"]
         action_slug = slugs.get(action, slugs)
         if action_slug is slugs:
             action_slug = slugs[action] = slug(action)
-        a, t, o = ent(actor), ent(target), ent(obj)
-        modality, status, evidence = _text(modality), _text(status), _text(evidence) or ""
+        published = doc.published if doc else None
         # An event belongs to the countries of its actor and target (a US rule against a Chinese
         # firm shows under both): that is what "every Chinese countermeasure" filters on.
         countries = tuple(sorted({e["country_slug"] for e in (a, t) if e and e["country_slug"]}))
-        precision = _text(precision) or "day"
-        key = digest(evid, action, event_date, published, modality, status, evidence, confidence,
-                     a and a["key"], t and t["key"], o and o["key"], doc[7] if doc else None,
-                     precision, story_id)
-        events[evid] = (evid, doc_id, action, action_slug, a and actor, t and target, o and obj,
-                        event_date, published, date, modality, status, evidence, confidence,
-                        countries, key, story_id, precision)
+        # Everything the row holds, and what its entities and document show.
+        key = digest(tuple(stored.values()), published, a and a["key"], t and t["key"], o and o["key"],
+                     doc.key if doc else None)
+        events[evid] = EventRow(**stored, action_slug=action_slug, published=published,
+                                date=stored["event_date"] or published or "", countries=countries, key=key)
     rows.bad_events = bad
     return rows
 
@@ -561,11 +565,12 @@ def _stale_rows(conn, rows: Rows, previous: Rows | None) -> tuple[set, set] | No
                 if previous.entity_keys.get(e) != rows.entity_keys.get(e)}
     docs = changed["documents"]
     if sources:
-        docs |= {d[0] for d in previous.documents.values() if d[1] in sources}
+        docs |= {d.id for d in previous.documents.values() if d.source_id in sources}
     events = changed["events"]
     events.update(previous.bad_events)  # few: read again rather than tracked
     if docs or entities:
-        events |= {e[0] for e in previous.events.values()
-                   if e[1] in docs or e[4] in entities or e[5] in entities or e[6] in entities}
+        events |= {e.id for e in previous.events.values()
+                   if e.document_id in docs or e.actor_id in entities or e.target_id in entities
+                   or e.object_id in entities}
     # A document's events were stored with its old date: they are read again with the new.
     return docs, events

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import data as sitedata
+from .rows import EventRow
 
 
 class Entry(tuple):
@@ -35,10 +36,11 @@ def keys(entries) -> bytes:
     return b"".join(map(by_key, entries))
 
 
-def entry_of_row(r: tuple) -> Entry:
-    """The Entry of an event, from its data.EVENT_ROW tuple."""
-    return tuple.__new__(Entry, ("event:" + r[0], r[0], r[15], r[9], r[9][:7], r[2], r[3],
-                                 sitedata.label_of(r[2]), r[14], r[4], r[5], r[6]))
+def entry_of_row(r: EventRow) -> Entry:
+    """The Entry of an event, from its row."""
+    return tuple.__new__(Entry, ("event:" + r.id, r.id, r.key, r.date, r.date[:7], r.action, r.action_slug,
+                                 sitedata.label_of(r.action), r.countries, r.actor_id, r.target_id,
+                                 r.object_id))
 
 
 ALL = "all"  # a timeline filter not restricted by country, or by action
@@ -79,7 +81,7 @@ class Changes:
             for row, sign in ((old, -1), (new, 1)):
                 if row is None:
                     continue
-                changes.documents.add(row[1])
+                changes.documents.add(row.document_id)
                 entry = entry_of_row(row)
                 month = entry[MONTH]
                 for facet in facets_of(entry):
@@ -123,7 +125,7 @@ class Index:
         index.events = index.entries = events
         docs = site.documents
         for e in events:
-            doc = docs.get(site.rows.events[e[ID]][1])
+            doc = docs.get(site.rows.events[e[ID]].document_id)
             if doc is not None:
                 doc["events"].append(e)
         index._link_entities()

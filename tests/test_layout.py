@@ -90,3 +90,20 @@ def test_the_site_opens_no_file_of_the_tagger():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
                 assert not any(name in node.value for name in ("actions.toml", "eval.json", "nlp/data")), \
                     f"{path.relative_to(ROOT)}:{node.lineno}"
+
+
+def test_the_events_columns_are_listed_once():
+    """rows.EventRow names the events columns the site reads: the SQL, the cached row, the
+    template dict and the download's event columns are made from it."""
+    from sitegen import downloads
+    from sitegen.data import event_dict
+    from sitegen.rows import STORED, STORED_AS, EventRow, event_sql
+
+    selected = event_sql(True).split("SELECT ", 1)[1].split(" FROM", 1)[0].split(", ")
+    assert selected == [STORED_AS.get(name, name) for name in STORED]
+    row = EventRow(*(["x"] * len(STORED)), action_slug="x", published=None, date="2025-01-01",
+                   countries=(), key=b"k")
+    ev = event_dict(row, {}, {})
+    assert set(EventRow._fields) <= set(ev)
+    # every download column is an event's field by name, or worked out by name in downloads.py
+    assert all(name in EventRow._fields or name in downloads._VALUES for name, _ in downloads.COLUMNS)
