@@ -92,7 +92,7 @@ def feed_entries(path: Path) -> list[bytes]:
     A full feed (FEED_SIZE entries) lists the entries changed last, and which ones those are
     depends on those fetch times too: of a full feed only its head and length are compared
     (a torn file is caught by the manifest's digests before this)."""
-    from sitegen.build import FEED_SIZE
+    from sitegen.plan import FEED_SIZE
 
     head, *entries = _FEED_TIMES.sub(b"", path.read_bytes()).split(b"<entry>")
     if len(entries) >= FEED_SIZE:

@@ -86,15 +86,15 @@ def _page(kind: str, ident) -> str | None:
     return f"{kind}/{ident}.html" if valid_id(ident) else None
 
 
-# What a build keeps of the rows it read (Output cache LOAD_CACHE), so the next build reads again
-# only the rows the store's change log names: one DocumentRow or EventRow per row (rows.py).
 _IDS = " WHERE id IN (SELECT value FROM json_each(?))"
 REREAD_LIMIT = 0.25  # more rows changed than this share: reading them all again is quicker
 
 
 @dataclass
 class Rows:
-    """The store's rows as the site uses them, at one point of its change log (token, seq)."""
+    """The store's rows as the site uses them, at one point of its change log (token, seq): one
+    DocumentRow or EventRow per row (rows.py). A build saves them beside the pages (state.py),
+    so the next build reads again only the rows the store's change log names."""
     token: str
     seq: int
     source_keys: dict  # id -> key: a changed source makes its documents be read again
@@ -103,79 +103,11 @@ class Rows:
     events: dict[str, EventRow]  # only events whose id can be a page
     bad_events: list  # ids of events left out because their id cannot be a file name
     # The rows of the full cache file these were made from (None: not made from one): the next
-    # build's cache is only what differs from them when that is little (see to_cache).
+    # build's cache is only what differs from them when that is little (state.rows_to_cache).
     base: tuple | None = None
     reread: int = -1  # rows read again because they changed; -1: every row was read
     reread_documents: set = field(default_factory=set)  # their ids (when reread >= 0)
     reread_events: set = field(default_factory=set)
-
-    # A cache is two files: the full rows, rewritten only now and then, and the rows changed
-    # since them. Each build rewrites only the small one until it passes this share of rows.
-    DELTA_LIMIT = 0.1
-
-    def to_cache(self) -> tuple[tuple | None, tuple]:
-        """(full, delta) to save: full None when the full file of `base` is still the one."""
-        if self.base is not None:
-            base_docs, base_events = self.base
-            docs = [d for k, d in self.documents.items() if base_docs.get(k) is not d]
-            events = [e for k, e in self.events.items() if base_events.get(k) is not e]
-            gone_docs = sorted(base_docs.keys() - self.documents.keys())
-            gone_events = sorted(base_events.keys() - self.events.keys())
-            if (len(docs) + len(events) + len(gone_docs) + len(gone_events)
-                    <= self.DELTA_LIMIT * (len(base_docs) + len(base_events))):
-                return None, ("delta", self.token, self.seq, self.source_keys, self.entity_keys,
-                              _plain(docs), _plain(events), gone_docs, gone_events, sorted(self.bad_events))
-        full = ("full", self.token, self.seq, self.source_keys, self.entity_keys,
-                _plain(self.documents.values()), _plain(self.events.values()), sorted(self.bad_events))
-        return full, ("delta",)
-
-    @classmethod
-    def from_cache(cls, full, delta) -> Rows | None:
-        """The rows a build saved (to_cache), or None when the full file is missing or not
-        ours. A damaged or missing delta only costs reading again the rows it held: the
-        store's change log still names them."""
-        try:
-            tag, token, seq, source_keys, entity_keys, docs, events, bad = full
-            if tag != "full":
-                return None
-            rows = cls(token, seq, source_keys, entity_keys, _named(DocumentRow, docs),
-                       _named(EventRow, events), list(bad))
-        except (TypeError, ValueError, IndexError, KeyError):
-            return None  # another layout: read everything
-        rows.base = (dict(rows.documents), dict(rows.events))
-        try:
-            tag, token, seq, source_keys, entity_keys, docs, events, gone_docs, gone_events, bad = delta
-        except (TypeError, ValueError):
-            return rows
-        if tag != "delta" or token != rows.token or not isinstance(seq, int) or seq < rows.seq:
-            return rows
-        try:
-            rows.documents.update(_named(DocumentRow, docs))
-            rows.events.update(_named(EventRow, events))
-            for k in gone_docs:
-                rows.documents.pop(k, None)
-            for k in gone_events:
-                rows.events.pop(k, None)
-        except (TypeError, IndexError, KeyError):
-            return None  # half applied: read everything
-        rows.seq, rows.source_keys, rows.entity_keys, rows.bad_events = seq, source_keys, entity_keys, list(bad)
-        return rows
-
-
-def _plain(rows) -> list[tuple]:
-    """Rows as plain tuples, which marshal takes (it refuses a NamedTuple)."""
-    return [tuple(r) for r in rows]
-
-
-def _named(kind, rows) -> dict:
-    """id -> row of this kind, from a cache's plain tuples (of its fields: else TypeError)."""
-    make, width = kind._make, len(kind._fields)
-    out = {}
-    for r in rows:
-        if len(r) != width:
-            raise TypeError("another row layout")
-        out[r[0]] = make(r)
-    return out
 
 
 def load(db, previous: Rows | None = None) -> SiteData:

@@ -1,6 +1,6 @@
 """What the plan needs of every timeline entry, kept small: one tuple per entry.
 
-The plan (build.py) works out the key of every page on every build: about 93,000 pages for
+The plan (planner.py) works out the key of every page on every build: about 93,000 pages for
 50,000 events. Making a full dict for every event and document first took longer than the rest
 of an incremental build together, which then renders only a thousand pages. So the plan reads
 Entry tuples, and the full dicts the templates use are made only for the entries of pages that
@@ -62,7 +62,7 @@ def entities_of(entry: Entry) -> set[str]:
 class Changes:
     """What changed since the live site's build, when only events and documents did (no
     story in use, no entity or source changed): the plan then works out only the pages these
-    can change (build.py, _Planner with changes)."""
+    can change (planner.py: each page type's rule)."""
     events: set = field(default_factory=set)  # ids of events added, changed or removed
     documents: set = field(default_factory=set)  # ids of documents whose page may change
     # (country, action) or entity id -> month -> entries gained minus entries lost

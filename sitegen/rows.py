@@ -8,8 +8,8 @@ migration (rivalry/store/schema.py), a field here (with its column in STORED_AS 
 otherwise), and the templates that show it (for the downloads: downloads.COLUMNS and the
 timeline view, which a test holds equal).
 
-The rows are cached with marshal, which takes plain tuples only: to_cache and from_cache turn
-them into tuples and back.
+The rows are cached with marshal, which takes plain tuples only: state.rows_to_cache and
+state.rows_from_cache turn them into tuples and back.
 """
 
 from __future__ import annotations

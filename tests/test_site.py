@@ -193,7 +193,7 @@ def test_refuses_to_replace_a_folder_it_did_not_build(db, tmp_path):
 def test_failed_build_leaves_previous_site_untouched(built, monkeypatch):
     out, _, _ = built
     before = snapshot(out)
-    import sitegen.build as b
+    import sitegen.render as b
 
     db = _reopen(out)
     with db.conn:
