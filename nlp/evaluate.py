@@ -82,7 +82,7 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
     counts = {code: [0, 0, 0] for code in taxonomy.actions}  # tp, fp, fn
     story_events: list[tuple[str, dict, str | None]] = []  # (gold story, pred event, published)
     entity_info = {e.id: (e.type, e.country) for e in entities}
-    roles = defaultdict(lambda: [0, 0])  # role -> [correct, total]
+    roles: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # role -> [correct, total]
     errors: list[dict] = []
     for item in items:
         prepared = prepare(item["text"])
@@ -96,7 +96,7 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
         def surfaces_of(eid, mention_surfaces=mention_surfaces):  # this item's, bound now
             return mention_surfaces.get(eid, set()) | names.get(eid, set())
 
-        pred = {}
+        pred: dict = {}
         for ev in result.events:
             pred.setdefault(ev["action"], ev)
         gold = {g["action"]: g for g in item["events"]}

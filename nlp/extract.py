@@ -422,7 +422,8 @@ class Extractor:
             return None
         if modality == "proposed":
             return "proposed"
-        found = {self.status_matcher.vocab.strings[m] for m, _, _ in self.status_matcher(sent)}
+        found = {self.status_matcher.vocab.strings[m]  # type: ignore[attr-defined]  # not in spaCy's stub
+                 for m, _, _ in self.status_matcher(sent)}
         for status in self.status_order:
             if status in found:
                 return status

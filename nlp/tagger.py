@@ -35,7 +35,7 @@ def _model_tag() -> str:
     from .pipeline import model_name
 
     name = model_name()
-    meta_path = Path(find_spec(name).origin).parent / "meta.json"
+    meta_path = Path(find_spec(name).origin).parent / "meta.json"  # type: ignore[union-attr, arg-type]  # installed
     meta = _json.loads(meta_path.read_text(encoding="utf-8"))
     # The pinned re-upload has the official weights under another package name: same tag.
     return f"en_core_web_sm-{meta.get('version', '?')}"
@@ -242,7 +242,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
         nlp = nlp or load_nlp(gaz_path, act_path)
         extractor = make_extractor(nlp, gaz_path, act_path, version)
 
-        def texts() -> Iterator[tuple[str, dict]]:
+        def texts() -> Iterator[tuple[str, tuple]]:
             for doc in _pending(db, retag, version):
                 reason = _skip_reason(doc)
                 if reason:

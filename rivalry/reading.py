@@ -54,7 +54,7 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict | list | None = N
             raise
         raise stopped from exc
     except MemoryError:
-        raise _stopped(MemoryError(), limits) from None
+        raise _stopped(MemoryError(), limits) or MemoryError() from None
     columns = [c[0] for c in cursor.description or []]
     return columns, _rows(cursor, limits) if limits else cursor
 
@@ -107,7 +107,8 @@ def entity_timeline_page(conn: sqlite3.Connection, entity: str, *, since: str | 
     in [since, until); undated events last. Returns (columns, rows). ``after`` is the (date,
     event_id) of the previous page's last row: the page starts at that key in the index (keyset
     paging), so page 1,000 of the most frequent entity costs what page 1 costs, unlike OFFSET."""
-    where, params = ["entity_id = :entity"], {"entity": entity, "limit": limit}
+    where = ["entity_id = :entity"]
+    params: dict[str, object] = {"entity": entity, "limit": limit}
     if since:
         where.append("date >= :since")
         params["since"] = since
@@ -118,14 +119,15 @@ def entity_timeline_page(conn: sqlite3.Connection, entity: str, *, since: str | 
     undated = where + ["date IS NULL"] if not since else None  # a date range leaves them out
     if after:
         params["after_date"], params["after_id"] = after
-        if after[0] is None:
-            dated = None
-            undated = undated and undated + ["event_id < :after_id"]
+        if after[0] is None:  # past the dated rows: only undated ones are left
+            dated = []
+            undated = undated + ["event_id < :after_id"] if undated else None
         else:  # <= first: SQLite seeks to the key; the OR only drops the rows of that same date
             dated += ["date <= :after_date", "(date < :after_date OR event_id < :after_id)"]
-    columns, rows = None, []
+    columns: list[str] | None = None
+    rows: list = []
     for conditions in (dated, undated):
-        if conditions is None or len(rows) >= limit:
+        if not conditions or len(rows) >= limit:
             continue
         cursor = conn.execute(
             f"SELECT * FROM timeline_by_entity WHERE {' AND '.join(conditions)} "

@@ -187,7 +187,7 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
                 job.cancel()  # it writes into the folder abort() clears
         out.abort()
         raise
-    counts = dict(sorted(kinds.items()))
+    counts: dict[str, int | float] = dict(sorted(kinds.items()))
     counts["pages"] = sum(kinds.values())
     counts["skipped"] = skipped
     counts["search_seconds"] = round(search_seconds, 3)
@@ -196,16 +196,16 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
     return counts
 
 
-def _index(db, out: Output, inputs) -> tuple[Index, Changes | None, Counter | None]:
+def _index(db, out: Output, inputs) -> tuple[Index, Changes | None, Counter]:
     """The store as the plan reads it (index.py), reading again only the rows changed since
     the live site's build (state.previous_rows); and, when only a few events and documents
-    changed since, what did, with the live build's pages by kind (else None, None: plan every
-    page)."""
+    changed since, what did, with the live build's pages by kind (else None and no kinds: plan
+    every page)."""
     previous = state.previous_rows(out)
     site = sitedata.read(db, previous)
     if sitedata.stories_in_use(site):
         sitedata.fill(site)
-        return Index.from_dicts(site), None, None
+        return Index.from_dicts(site), None, Counter()
     index = Index.from_rows(site)
     live = state.live_state(out)
     rows = site.rows
@@ -217,7 +217,7 @@ def _index(db, out: Output, inputs) -> tuple[Index, Changes | None, Counter | No
             or live.get("kinds", {}).get("stories") != 0
             or previous.entity_keys != rows.entity_keys or previous.source_keys != rows.source_keys
             or rows.reread > 0.05 * (len(rows.events) + len(rows.documents))):
-        return index, None, None
+        return index, None, Counter()
     return index, Changes.between(previous, rows), Counter(live["kinds"])
 
 
@@ -273,7 +273,7 @@ def _downloads_unchanged(out: Output, saved: dict) -> bool:
             and all(out.unchanged_key(rel, saved.get("stories_key")) for rel in STORY_DOWNLOADS))
 
 
-def _write_files(out: Output, index: Index | None, events_key: str, stories_key: str) -> list:
+def _write_files(out: Output, index: Index | None, events_key: str, stories_key: str | None) -> list:
     """Everything but the pages and the snapshot: static files, downloads, caches. Runs in a
     child (background.Forked): returns the manifest records for the parent to keep. index
     None: nothing the site shows changed since the live build, whose files are kept."""
@@ -288,15 +288,22 @@ def _write_files(out: Output, index: Index | None, events_key: str, stories_key:
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())
-    _write_lines(out, write, records, DOWNLOADS, EXCEL, events_key, state.DOWNLOADS_CACHE,
-                 lambda lines, old: downloads.render(index.events, index.full, lines, *old))
+
+    def events(lines, old):
+        assert index is not None  # the live downloads are kept when nothing changed
+        return downloads.render(index.events, index.full, lines, *old)
+
+    def stories(lines, old):
+        assert index is not None
+        return downloads.render_stories(index.entries, index.full, lines, *old)
+
+    _write_lines(out, write, records, DOWNLOADS, EXCEL, events_key, state.DOWNLOADS_CACHE, events)
     _write_lines(out, write, records, STORY_DOWNLOADS[:2], STORY_DOWNLOADS[2], stories_key,
-                 state.STORIES_CACHE,
-                 lambda lines, old: downloads.render_stories(index.entries, index.full, lines, *old))
+                 state.STORIES_CACHE, stories)
     return records
 
 
-def _write_lines(out: Output, write, records: list, rels, excel: str, key: str, cache_name: str,
+def _write_lines(out: Output, write, records: list, rels, excel: str, key: str | None, cache_name: str,
                  render) -> None:
     """A CSV and a JSON download and the CSV's spreadsheet copy: kept when their key is the
     live one's, else made by render(lines, old files) copying the lines of unchanged entries

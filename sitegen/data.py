@@ -10,6 +10,7 @@ import hashlib
 import json
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nlp.headlines import shorten
@@ -36,7 +37,7 @@ def _date(value) -> str | None:
     return None
 
 
-def action_label(code: str) -> str:
+def action_label(code: str | None) -> str:
     return (code or "unknown").replace("_", " ").strip().capitalize() or "Unknown"
 
 
@@ -72,7 +73,7 @@ class SiteData:
     actions: list[str] = field(default_factory=list)  # codes with a valid slug, sorted
     countries: list[str] = field(default_factory=list)  # country slugs seen on events, sorted
     skipped: int = 0  # rows whose id cannot be a file name
-    rows: Rows | None = None  # what was read, for the next build (see Rows)
+    rows: Rows = None  # type: ignore[assignment]  # what was read (see Rows): set by read()
     story_rows: list[StoryRow] | None = None  # rows of the stories table (None: the store has none)
     link_rows: list[LinkRow] = field(default_factory=list)  # response links between stories
 
@@ -157,8 +158,8 @@ def seen_times(db) -> dict[str, tuple[str, str]]:
     from rivalry.store import entry_times
 
     out = {}
-    for entry, (first, changed) in entry_times(db.conn).items():
-        first, changed = _atom_time(first), _atom_time(changed)
+    for entry, stored in entry_times(db.conn).items():
+        first, changed = _atom_time(stored[0]), _atom_time(stored[1])
         if first and changed:
             out[entry] = (first, max(first, changed))
     return out
@@ -214,7 +215,7 @@ def _read(conn, previous: Rows | None) -> SiteData:
     return data
 
 
-def sort_newest_first(rows: list, date: int, ident: int) -> None:
+def sort_newest_first(rows: list, date: int | str, ident: int | str) -> None:
     """Newest first; the id breaks ties so the order (and the output bytes) never depend on the
     row order. rows: tuples (or dicts) with the date and the id at these indexes (or keys)."""
     rows.sort(key=operator.itemgetter(ident))
@@ -315,28 +316,29 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
     """Stories with their events and documents (primary source first), responses both ways,
     and related stories (the same actor and target, nearest in time)."""
     events = {ev["id"]: ev for ev in data.events}
-    ent = data.entities.get
-    for row in data.story_rows:
+    ent: Callable[[str | None], dict | None] = data.entities.get  # type: ignore[assignment]  # None: no entity
+    for row in data.story_rows or ():
         (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
          _, _, key_kind, headline, story_key) = row  # event_count, document_count: counted here
         if not valid_id(sid):
             data.skipped += 1
             continue
-        action = _text(action)
+        code = _text(action)
         first, last = _date(first), _date(last)
         data.stories[sid] = {
-            "id": sid, "kind": "story", "action": action, "action_slug": slug(action),
-            "action_label": action_label(action), "actor": ent(actor), "target": ent(target),
+            "id": sid, "kind": "story", "action": code, "action_slug": slug(code),
+            "action_label": action_label(code), "actor": ent(actor), "target": ent(target),
             "object": ent(obj), "first_date": first, "last_date": last,
             "title": _text(title), "summary": _text(summary) or "",
             "headline": _text(headline) or _text(title) or "",
-            "primary_document": data.documents.get(primary_doc), "primary_event": events.get(primary_ev),
+            "primary_document": data.documents.get(primary_doc or ""),
+            "primary_event": events.get(primary_ev or ""),
             "key_kind": _text(key_kind), "story_key": _text(story_key),
             "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
             "events": [], "responses": [], "answers": [], "related": []}
     loose = []
     for ev in data.events:  # newest first
-        story = data.stories.get(story_of.get(ev["id"]))
+        story = data.stories.get(story_of.get(ev["id"]) or "")
         if story is None:
             loose.append(ev)
         else:
@@ -417,16 +419,15 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     rows = Rows(token, seq, {s: v["key"] for s, v in data.sources.items()},
                 {e: v["key"] for e, v in data.entities.items()}, {}, {}, [])
     events_sql = event_sql(has_stories)
-    stale = _stale_rows(conn, rows, previous) if change else None
-    if stale is not None:
-        rows.base = previous.base
-        rows.reread = len(stale[0]) + len(stale[1])
-        rows.reread_documents, rows.reread_events = stale
-    if stale is None:
+    stale = _stale_rows(conn, rows, previous) if change and previous is not None else None
+    if stale is None or previous is None:
         doc_rows = conn.execute(DOCUMENT_SQL + " ORDER BY id")
         event_rows = conn.execute(events_sql)
         bad = []
     else:
+        rows.base = previous.base
+        rows.reread = len(stale[0]) + len(stale[1])
+        rows.reread_documents, rows.reread_events = stale
         stale_docs, stale_events = stale
         rows.documents = {k: v for k, v in previous.documents.items() if k not in stale_docs}
         rows.events = {k: v for k, v in previous.events.items() if k not in stale_events}

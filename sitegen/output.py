@@ -83,7 +83,7 @@ def _read_manifest(folder: Path) -> tuple[dict[str, list], str] | None:
         return None  # older format or cut short: costs one full rewrite
 
 
-def _replace_with_link(src: Path, dest: Path) -> None:
+def _replace_with_link(src: str | Path, dest: str | Path) -> None:
     try:
         os.link(src, dest)
     except FileExistsError:
@@ -91,7 +91,7 @@ def _replace_with_link(src: Path, dest: Path) -> None:
         os.link(src, dest)
 
 
-def _create(dest: Path, data: bytes, exists: bool = False) -> None:
+def _create(dest: str | Path, data: bytes, exists: bool = False) -> None:
     """A new file (a new inode: the old name may be a hard link into the live site). exists:
     the name is taken (saves a failed open)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -187,7 +187,7 @@ class Output:
                 if root is not None:
                     os.makedirs(os.path.join(root, d), exist_ok=True)
 
-    def unchanged_key(self, rel: str, key: str) -> bool:
+    def unchanged_key(self, rel: str, key: str | None) -> bool:
         old = self.live.get(rel)
         return old is not None and old[1] == key and key != "-" and self.salt == self.live_salt
 

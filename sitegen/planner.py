@@ -42,7 +42,7 @@ class Planner:
         # the pages they remove are listed here; every other live page is kept as it is.
         self.changes = changes
         self.removed: set[str] = set()
-        labels = {}
+        labels: dict = {}  # action slug -> label (index.actions: codes with a slug)
         for code in index.actions:  # two codes with the same slug share one page: first label wins
             labels.setdefault(sitedata.slug(code), sitedata.action_label(code))
         self.labels = labels

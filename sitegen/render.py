@@ -120,7 +120,7 @@ def _shares(todo: list, n: int) -> list[list[int]]:
     go to the same share: they list the same entries, whose list items each worker would
     otherwise make again (it caches them only for itself)."""
     months: dict[str, list[int]] = {}
-    others = []
+    others: list[int] = []
     for i, page in enumerate(todo):
         m = _MONTH_PAGE.search(page[0])
         (months.setdefault(m.group(1), []) if m else others).append(i)

@@ -99,6 +99,8 @@ class ApiSpider(SourceSpider):
 
     def newest_stored(self) -> str | None:
         import sqlite3
+        if not self.db_path:
+            return None
         try:
             conn = store.connect(self.db_path, mode="mode=ro")
             row = conn.execute("SELECT max(published_at) FROM documents WHERE source_id = ?",

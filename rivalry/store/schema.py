@@ -115,7 +115,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         """
     )
     # FTS5 over title + text; sqlite-utils' triggers keep it in sync on insert, update, delete.
-    db["documents"].enable_fts(["title", "text"], create_triggers=True)
+    db.table("documents").enable_fts(["title", "text"], create_triggers=True)
 
 
 def _v2(db: sqlite_utils.Database) -> None:

@@ -30,7 +30,7 @@ def upsert_source(db: sqlite_utils.Database, source: dict) -> None:
     keys = ("id", "name", "owner", "country", "kind", "language", "url", "timezone")
     row = {k: source.get(k) for k in keys}
     row["issuer_id"] = source.get("issuer_id", source.get("issuer"))  # sources.toml: `issuer`
-    db["sources"].upsert(row, pk="id")
+    db.table("sources").upsert(row, pk="id")
 
 
 # Status of a document filed for publication but not yet published (the Federal Register's
@@ -52,17 +52,17 @@ def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
         [doc["id"]],
     ).fetchone()
     if existing is None:
-        db["documents"].insert(doc)
+        db.table("documents").insert(doc)
         return "new"
     if doc.get("status") == TO_BE_PUBLISHED and existing[5] != TO_BE_PUBLISHED:
         return "unchanged"  # the desk still lists a document that is published: keep the published
     if existing[4] == doc["content_hash"] and existing[5] == doc.get("status", "ok"):
         return "unchanged"
-    db["document_versions"].insert(
+    db.table("document_versions").insert(
         {"document_id": doc["id"], "title": existing[0], "text": existing[1],
          "published_at": existing[2], "fetched_at": existing[3], "content_hash": existing[4]}
     )
-    db["documents"].update(doc["id"], doc)
+    db.table("documents").update(doc["id"], doc)
     # A changed text invalidates its tags: drop them so the tagger redoes this document, and
     # with them the mentions and events read from the old text (their offsets point into it):
     # a run killed before the tagger gets there leaves no events of an untagged document.
@@ -93,8 +93,8 @@ def start_run(db: sqlite_utils.Database, command: str) -> int:
         db.execute("UPDATE runs SET status = 'interrupted', errors = ? WHERE status = 'running'",
                    [json.dumps({"run": f"interrupted: its process died before finishing "
                                        f"(found by the next run at {utc_now()})"})])
-        table = db["runs"].insert({"command": command, "started": utc_now(), "status": "running"})
-    return table.last_pk
+        table = db.table("runs").insert({"command": command, "started": utc_now(), "status": "running"})
+    return int(table.last_pk)  # type: ignore[arg-type]  # an INTEGER PRIMARY KEY
 
 
 @contextmanager
@@ -120,7 +120,7 @@ def recorded_run(db: sqlite_utils.Database, command: str, counts: dict | None = 
 def finish_run(db: sqlite_utils.Database, run_id: int, status: str,
                counts: dict | None = None, errors: dict | None = None) -> None:
     with db.conn:
-        db["runs"].update(run_id, {
+        db.table("runs").update(run_id, {
             "finished": utc_now(), "status": status,
             "counts": json.dumps(counts or {}, sort_keys=True),
             "errors": json.dumps(errors or {}, sort_keys=True),

@@ -7,6 +7,7 @@ Changes that touch them: a document's page when the document changed or one of i
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..index import keys
@@ -20,7 +21,7 @@ TEMPLATE = "document.html"
 
 def plan(p: Planner, plan: Plan) -> None:
     index, append = p.index, plan.pages.append
-    docs = index.documents.values()
+    docs: Iterable[dict] = index.documents.values()
     if p.changes is not None:
         docs = [index.documents[d] for d in sorted(p.changes.documents) if d in index.documents]
         p.removed.update(f"documents/{d}.html" for d in p.changes.documents

@@ -25,7 +25,8 @@ TEMPLATE = "entity.html"
 
 
 def plan(p: Planner, plan: Plan) -> None:
-    index, no_events = p.index, []
+    index = p.index
+    no_events: list = []
     changed = p.changes.entities if p.changes else None
     for ent in p.entities:
         if changed is not None and ent["id"] not in changed:

@@ -35,6 +35,10 @@ def taxonomy(described: dict[str, str], seen_codes, action_counts):
              "count": action_counts.get(sitedata.slug(c) or "", 0)} for c in codes]
 
 
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def evaluation(raw: dict | None) -> dict | None:
     """The tagger's figures on the test split, as the store records them (`rivalry eval`
     measured them, or `rivalry tag` recorded the shipped docs/eval.json), checked field by
@@ -51,8 +55,8 @@ def evaluation(raw: dict | None) -> dict | None:
             rows.append({"code": str(code), "precision": num(v.get("precision")),
                          "recall": num(v.get("recall")), "f1": num(v.get("f1")),
                          "support": v.get("support") if isinstance(v.get("support"), int) else None})
-    acc = raw.get("accuracy") if isinstance(raw.get("accuracy"), dict) else {}
-    support = raw.get("support") if isinstance(raw.get("support"), dict) else {}
+    acc = _dict(raw.get("accuracy"))
+    support = _dict(raw.get("support"))
     roles = [{"role": str(k), "value": num(v), "n": support.get(k) if isinstance(support.get(k), int) else None}
              for k, v in sorted(acc.items()) if num(v) is not None]
     documents = []  # timeline entries on real documents, then on those written for the project
@@ -61,9 +65,9 @@ def evaluation(raw: dict | None) -> dict | None:
         d = raw.get(key)
         if not isinstance(d, dict):
             continue
-        dacc = d.get("accuracy") if isinstance(d.get("accuracy"), dict) else {}
-        dsup = d.get("support") if isinstance(d.get("support"), dict) else {}
-        targets = d.get("targets") if isinstance(d.get("targets"), dict) else {}
+        dacc = _dict(d.get("accuracy"))
+        dsup = _dict(d.get("support"))
+        targets = _dict(d.get("targets"))
         measures = [("entry precision", num(d.get("precision")), d.get("predicted_entries"),
                      targets.get("precision"), "≥"),
                     ("entry recall", num(d.get("recall")), d.get("gold_entries"),

@@ -54,7 +54,7 @@ def _month_pages(p: Planner, plan: Plan) -> None:
                         country=country, action=action,
                         feed=p.facet_feed(country, action), **p.common)
     for country, action in (changed or {}):
-        if (country, action) not in p.facets:  # no entry left under this filter
+        if changed is not None and (country, action) not in p.facets:  # no entry left under this filter
             base = f"timeline/{country}/{action}"
             p.months_to_plan(base, [], [], changed[(country, action)])
             p.removed.add(base + ".html")
