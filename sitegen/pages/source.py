@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
-from ..plan import PER_PAGE, Plan, docs_by_month, month_index, month_label
 from .. import fragments
+from ..plan import PER_PAGE, Plan, docs_by_month, month_index, month_label
 
 if TYPE_CHECKING:
     from ..planner import Planner
