@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLE := samples/sample.warc.gz
 
-.PHONY: setup run test browser sample model clean
+.PHONY: setup run test check browser sample model clean
 
 $(STAMP): pyproject.toml requirements/model.txt
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ $(AXE): tests/site_axe/package-lock.json
 
 test: setup browser $(AXE)
 	$(BIN)/pytest
+
+# Lint and types over the packages (configured in pyproject.toml); CI runs it before the tests.
+PACKAGES := rivalry crawler nlp sitegen
+check: setup
+	$(BIN)/ruff check $(PACKAGES)
+	$(BIN)/mypy
 
 # Rebuild the bundled sample archive: the real White House documents (pages rebuilt from
 # ../shared/corpus) and the hand-written responses in samples/web/.

@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from make_synthetic_db import make  # noqa: E402
 
 from rivalry import store  # noqa: E402
-from rivalry.reading import entity_timeline_page, run_query, search_documents, snapshot  # noqa: E402
+from rivalry.reading import entity_timeline_page, run_query, search_documents  # noqa: E402
+from rivalry.store import snapshot  # noqa: E402
 
 # Terms an analyst searches for, with the share of documents that contain them in this corpus:
 # a few are in most documents, most are selective, as in real press releases and news.

@@ -65,5 +65,5 @@ def declared_charset(headers_content_type: str, body: bytes) -> str | None:
     match = re.search(r"charset=([\w-]+)", headers_content_type or "", re.IGNORECASE)
     if match:
         return match.group(1)
-    match = DECLARED.search(body[:4096])
-    return match.group(1).decode("ascii") if match else None
+    in_body = DECLARED.search(body[:4096])
+    return in_body.group(1).decode("ascii") if in_body else None

@@ -144,15 +144,15 @@ def extract_article(html: str, url: str, *, known_date: str | None = None,
         published, source = known_date, known_date_source
     if not published and (url_date := date_from_url(url)):
         published, source = to_utc_iso(url_date, tz), "url"
-    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True, include_comments=False,
-                                      include_tables=False, favor_precision=True)
+    doc = trafilatura.bare_extraction(html_line_breaks_as_spaces(html), url=url, with_metadata=True,
+                                      include_comments=False, include_tables=False, favor_precision=True)
     configured_title = select(selector, selectors["title"]) if selectors.get("title") else []
     title = (next(iter(configured_title), None)
              or selector.css('meta[property="og:title"]::attr(content)').get()
-             or (doc.title if doc is not None else None)
+             or getattr(doc, "title", None)  # a trafilatura Document, or None
              or selector.css("title::text").get())
     title = (title or "").strip() or None
-    text = (doc.text if doc is not None else "") or ""
+    text = getattr(doc, "text", None) or ""
     if selectors.get("text"):  # trafilatura guesses; a configured main-text element is exact
         text = "\n".join(select(selector, selectors["text"])) or text
     first, _, rest = text.partition("\n")

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timezone
 
+from rivalry import store
+
 
 def summarise(stats: dict) -> dict:
     """The per-source figures the run record, the summary table and `rivalry sources` show."""
@@ -58,7 +60,7 @@ def history(db_path, source_ids) -> dict:
     documents with text). The canary compares tonight with this."""
     out = {sid: (0, 0, 0, True) for sid in source_ids}
     try:
-        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        conn = store.connect(db_path, mode="mode=ro")
         best = dict(conn.execute("SELECT source_id, best_entries FROM source_health"))
         complete = dict(conn.execute("SELECT source_id, complete FROM source_health"))
         docs = {row[0]: row[1:] for row in conn.execute(
@@ -74,7 +76,7 @@ def history(db_path, source_ids) -> dict:
 def mark_started(db_path, source_ids) -> None:
     """Each source's crawl is incomplete until it finishes without failure (see record)."""
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    conn = sqlite3.connect(db_path, timeout=30)
+    conn = store.connect(db_path)
     try:
         with conn:
             conn.executemany(
@@ -113,7 +115,7 @@ def _canary(summary: dict, best_entries: int, had_dates: int, had_texts: int) ->
 def record(db_path, source_id: str, summary: dict, before: tuple) -> None:
     """Update source_health with this crawl's outcome; sets summary['canary']."""
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    conn = sqlite3.connect(db_path, timeout=30)
+    conn = store.connect(db_path)
     try:
         summary["canary"] = canary(summary, *before[:3])
         failed = summary["error"]

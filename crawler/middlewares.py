@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+from rivalry import store
+
 
 def _utc_now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
@@ -39,7 +41,7 @@ class ConditionalGetMiddleware:
         return middleware
 
     def _connect(self):
-        conn = sqlite3.connect(self.db_path, timeout=30)
+        conn = store.connect(self.db_path)
         conn.execute("PRAGMA busy_timeout=30000")
         return conn
 
@@ -195,4 +197,5 @@ class ProgressExtension:
         self.show("done")
 
 
-__all__ = ["ConditionalGetMiddleware", "RetryAfterMiddleware", "RedirectLoopMiddleware", "ProgressExtension", "IgnoreRequest"]
+__all__ = ["ConditionalGetMiddleware", "RetryAfterMiddleware", "RedirectLoopMiddleware", "ProgressExtension",
+           "IgnoreRequest"]

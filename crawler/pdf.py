@@ -20,7 +20,7 @@ def pdf_text(body: bytes, max_pages: int = 300) -> tuple[str | None, str | None]
     try:
         reader = PdfReader(io.BytesIO(body))
         pages = [page.extract_text() or "" for page in reader.pages[:max_pages]]
-        title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        title = reader.metadata.get("/Title") if reader.metadata else None
     except (PdfReadError, ValueError, KeyError, TypeError):
         return None, None
     text = "\n\n".join(p.strip() for p in pages if p.strip())

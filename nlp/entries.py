@@ -30,7 +30,7 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-from .document import DocumentInfo, Structure
+from .document import DocumentInfo, Place, Structure
 
 MODEL_DIR = Path(__file__).parent / "data" / "model" / "entries"
 NEW_WINDOW_DAYS = 30
@@ -108,7 +108,7 @@ def asks(ev: dict, place) -> bool:
 class Group:
     """The candidates of one action in one document, with what the classifier reads of them."""
 
-    def __init__(self, action: str, body: list[tuple[dict, object]], title: list[dict],
+    def __init__(self, action: str, body: list[tuple[dict, Place]], title: list[dict],
                  info: DocumentInfo, china_doc: bool, china_in, structure: Structure | None):
         self.action = action
         self.body = body            # [(candidate, Place)] in document order
@@ -142,7 +142,7 @@ class Group:
             "china_focus": self.china_focus,
         }
 
-    def instances(self) -> list[tuple[dict, object, str]]:
+    def instances(self) -> list[tuple[dict, Place | None, str]]:
         """(candidate, place, text) for the title's candidates and the first MAX_CANDIDATES of
         the body: the text the classifier reads — flags, plain and joined with the action (so a
         linear model weighs them per action), the sentence, and the title's words marked t_."""
@@ -284,7 +284,7 @@ class EntryBuilder:
     def accept(self, groups: list[Group], instances: list) -> list[tuple[dict, object] | None]:
         """Per group (with its `instances()`), the candidate that states the act as new (None: no
         entry): the one the classifier is surest of, when it is sure enough."""
-        out = []
+        out: list[tuple[dict, object] | None] = []
         if self.model is not None:
             flat = [text for inst in instances for _, _, text in inst]
             probs = iter(self.model.probabilities(flat))
@@ -338,7 +338,7 @@ class EntryBuilder:
         entries += self._context(groups, info)
         return [public(e) for e in entries]
 
-    def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id) -> dict:
+    def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id) -> dict | None:
         ev, place = dict(chosen[0]), chosen[1]
         if place is None:
             # read from the title: the title is the evidence (it is not in documents.text)

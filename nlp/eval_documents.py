@@ -160,7 +160,7 @@ def date_right(gold: str | None, predicted: str | None, precision: str | None = 
     if period is None or not predicted:
         return False
     got = date.fromisoformat(predicted[:10])
-    if len(gold) < 10 and precision in ("month", "year"):
+    if len(gold or "") < 10 and precision in ("month", "year"):
         return period[0] <= got <= period[1]  # the month or year named, at its precision
     slack = timedelta(days=DATE_SLACK_DAYS)
     return period[0] - slack <= got <= period[1] + slack
@@ -187,8 +187,8 @@ def _same_action(a: dict, b: dict) -> bool:
 
 def score(rows: list[dict], predictions: dict, surfaces: dict) -> dict:
     tp = n_pred = n_gold = 0
-    checks = defaultdict(lambda: [0, 0])
-    per_action = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn by action
+    checks: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_action: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn by action
     out_of_scope_docs = out_of_scope_entries = context_as_new = 0
     matched_stories: list[tuple[str, dict, str | None]] = []  # (path, gold entry, story id)
     errors = []

@@ -82,7 +82,7 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
     counts = {code: [0, 0, 0] for code in taxonomy.actions}  # tp, fp, fn
     story_events: list[tuple[str, dict, str | None]] = []  # (gold story, pred event, published)
     entity_info = {e.id: (e.type, e.country) for e in entities}
-    roles = defaultdict(lambda: [0, 0])  # role -> [correct, total]
+    roles: defaultdict[str, list[int]] = defaultdict(lambda: [0, 0])  # role -> [correct, total]
     errors: list[dict] = []
     for item in items:
         prepared = prepare(item["text"])
@@ -93,10 +93,10 @@ def evaluate(split: str = "test", *, gazetteer_path=None, nlp=None, items=None) 
         for m in result.mentions:
             mention_surfaces[m["entity_id"]].add(m["surface"])
 
-        def surfaces_of(eid):
+        def surfaces_of(eid, mention_surfaces=mention_surfaces):  # this item's, bound now
             return mention_surfaces.get(eid, set()) | names.get(eid, set())
 
-        pred = {}
+        pred: dict = {}
         for ev in result.events:
             pred.setdefault(ev["action"], ev)
         gold = {g["action"]: g for g in item["events"]}
@@ -249,15 +249,12 @@ def format_report(result: dict) -> str:
 TARGETS = {"macro_f1": 0.85, "actor": 0.80, "target": 0.80, "date": 0.90}
 
 
-def write_json(result: dict, path, documents: dict | None = None,
-               written: dict | None = None, fresh: dict | None = None) -> None:
-    """The figures (no error list) as JSON, for the site's methodology page and docs/:
-    the sentence gold's at the top level, the real documents' under "documents" and those of
-    the documents written for the project under "written_for_project", and those of the last
+def figures(result: dict, documents: dict | None = None, written: dict | None = None,
+            fresh: dict | None = None) -> dict:
+    """The figures (no error list), as docs/eval.json and the store's evaluations table hold
+    them: the sentence gold's at the top level, the real documents' under "documents", those
+    of the documents written for the project under "written_for_project", and those of the last
     annotation round's documents alone (unseen when the tagger was chosen) under "fresh"."""
-    import os
-    import tempfile
-
     from .tagger import PIPELINE_VERSION
 
     out = {k: v for k, v in result.items() if k != "errors"}
@@ -271,6 +268,16 @@ def write_json(result: dict, path, documents: dict | None = None,
         if figures is not None:
             out[key] = {k: v for k, v in figures.items() if k != "errors"}
             out[key]["targets"] = DOCUMENT_TARGETS
+    return out
+
+
+def write_json(result: dict, path, documents: dict | None = None,
+               written: dict | None = None, fresh: dict | None = None) -> None:
+    """The figures as JSON (docs/eval.json is the shipped tagger's)."""
+    import os
+    import tempfile
+
+    out = figures(result, documents, written, fresh)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
@@ -278,6 +285,30 @@ def write_json(result: dict, path, documents: dict | None = None,
         json.dump(out, fh, indent=2, sort_keys=True)
         fh.write("\n")
     os.replace(tmp, path)
+
+
+# The shipped tagger's figures: docs/eval.json in a checkout; an installed package carries it as
+# nlp/docs/eval.json (pyproject.toml, [tool.setuptools.package-dir]). $RIVALRY_EVAL_JSON names
+# another file.
+_HERE = Path(__file__).resolve().parent
+SHIPPED_EVAL_JSON = next((p for p in (_HERE.parent / "docs" / "eval.json", _HERE / "docs" / "eval.json")
+                          if p.is_file()), _HERE.parent / "docs" / "eval.json")
+
+
+def record_shipped(db) -> bool:
+    """Record the shipped figures in the store for the methodology page (what `rivalry tag`
+    does, so a nightly's site shows them), unless `rivalry eval` measured figures there. A
+    missing or unreadable file records nothing. Returns whether it wrote."""
+    import os
+
+    from rivalry import store
+
+    path = Path(os.environ.get("RIVALRY_EVAL_JSON") or SHIPPED_EVAL_JSON)
+    try:
+        shipped = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(shipped, dict) and store.record_evaluation(db, shipped, store.SHIPPED)
 
 
 if __name__ == "__main__":  # python -m nlp.evaluate [dev|test] [-v] [--json PATH]

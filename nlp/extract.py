@@ -24,7 +24,9 @@ from . import dates
 from .actions import Taxonomy, compile_phrase
 from .gazetteer import Entity, alias_index, normalize_alias
 from .pipeline import ACTIONS_KEY
-from .syntax import (OBJECT_TYPES, SAY_VERBS, _ENTS_KEY, _NUMBERED_OF, _clause_chain, _crosses_relative_clause, _entity_in, _generic_statement, _governing_verb, _looks_like_heading, _magnitude, _nearest, _predicate, _sent_ents, _trigger_head, _trim)
+from .syntax import (OBJECT_TYPES, SAY_VERBS, _ENTS_KEY, _NUMBERED_OF, _clause_chain, _crosses_relative_clause,
+                     _entity_in, _generic_statement, _governing_verb, _looks_like_heading, _magnitude, _nearest,
+                     _predicate, _sent_ents, _trigger_head, _trim)
 
 # Model labels we keep as entities of their own when the gazetteer does not know them.
 MODEL_TYPES = {"PERSON": "person", "ORG": "organization", "GPE": "place"}
@@ -420,7 +422,8 @@ class Extractor:
             return None
         if modality == "proposed":
             return "proposed"
-        found = {self.status_matcher.vocab.strings[m] for m, _, _ in self.status_matcher(sent)}
+        found = {self.status_matcher.vocab.strings[m]  # type: ignore[attr-defined]  # not in spaCy's stub
+                 for m, _, _ in self.status_matcher(sent)}
         for status in self.status_order:
             if status in found:
                 return status

@@ -111,27 +111,17 @@ def _is_acronym(token: str) -> bool:
     return 1 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()
 
 
-def token_pattern(words: list[str]) -> list[dict]:
-    """Matcher pattern for one alias, already split into tokens by the model's tokenizer."""
-    if len(words) == 1:
-        w = words[0]
-        if _is_acronym(w):
-            return [{"ORTH": w}]
-        # Single capitalised names ("Nvidia", "Huawei") also match their all-caps spelling, but
-        # not lower case, which would turn common words ("apple", "claude") into entities.
-        if w[:1].isupper():
-            return [{"ORTH": {"IN": sorted({w, w.upper(), w.title()})}}]
-        return [{"LOWER": w.lower()}]
-    pattern = []
-    for w in words:
-        # Inside multi-word aliases case carries little risk: "commerce department" is it.
-        pattern.append({"LOWER": w.lower()})
-    return pattern
+def phrase_patterns(entities: list[Entity], tokenizer) -> tuple[list[dict], list[dict]]:
+    """Every surface form of the entities as phrase patterns, carrying the entity id, for two
+    PhraseMatcher-backed rulers (a Matcher with ~2,000 token patterns was the slowest part of
+    the pipeline):
 
-
-def ruler_patterns(entities: list[Entity], tokenizer) -> list[dict]:
-    """EntityRuler patterns: one per surface form, carrying the entity id."""
-    patterns = []
+    - case-insensitive (attr LOWER): multi-word aliases and lower-case single words;
+    - exact (attr ORTH): acronyms as written ("US" but not "us"), and single capitalised names
+      in their written, upper-case and title-case spellings ("Nvidia", "NVIDIA").
+    """
+    lower: list[dict] = []
+    orth: list[dict] = []
     seen = set()
     for ent in entities:
         label = TYPE_LABELS.get(ent.type, DEFAULT_LABEL)
@@ -140,33 +130,6 @@ def ruler_patterns(entities: list[Entity], tokenizer) -> list[dict]:
             if not words:
                 continue
             # "The" is part of a surface only by convention: match without it.
-            if len(words) > 1 and words[0].lower() == "the":
-                words = words[1:]
-            pat = token_pattern(words)
-            key = (ent.id, json.dumps(pat, sort_keys=True))
-            if key in seen:
-                continue
-            seen.add(key)
-            patterns.append({"label": label, "pattern": pat, "id": ent.id})
-    return patterns
-
-
-def phrase_patterns(entities: list[Entity], tokenizer) -> tuple[list[dict], list[dict]]:
-    """The same surfaces as `ruler_patterns`, as phrase patterns for two PhraseMatcher-backed
-    rulers (a Matcher with ~2,000 token patterns is the slowest part of the pipeline):
-
-    - case-insensitive (attr LOWER): multi-word aliases and lower-case single words;
-    - exact (attr ORTH): acronyms as written ("US" but not "us"), and single capitalised names
-      in their written, upper-case and title-case spellings ("Nvidia", "NVIDIA").
-    """
-    lower, orth = [], []
-    seen = set()
-    for ent in entities:
-        label = TYPE_LABELS.get(ent.type, DEFAULT_LABEL)
-        for surface in ent.surfaces():
-            words = [t.text for t in tokenizer(surface) if not t.is_space]
-            if not words:
-                continue
             if len(words) > 1 and words[0].lower() == "the":
                 words = words[1:]
             if len(words) == 1:

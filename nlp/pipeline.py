@@ -81,7 +81,7 @@ class ActionTriggers:
 
     def __init__(self, nlp: Language, actions_path: str):
         self.taxonomy = load_taxonomy(actions_path or None)
-        self.matchers: list[tuple[Matcher, list[list[frozenset]] | None]] = []
+        self.matchers: list[tuple[Matcher, list | None]] = []  # (matcher, its words' screens)
         for code, action in self.taxonomy.actions.items():
             if not action.patterns:
                 continue
@@ -92,7 +92,7 @@ class ActionTriggers:
                                   else screens))
 
     def __call__(self, doc: Doc) -> Doc:
-        spans = []
+        spans: list = []
         for sent in doc.sents:
             words = {t.lemma_ for t in sent} | {t.lower_ for t in sent}
             for matcher, screens in self.matchers:
@@ -128,7 +128,7 @@ class GazetteerRuler:
             for p in patterns:
                 by_key.setdefault(f"{p['label']}|{p['id']}", []).append(p["pattern"])
             for key, texts in by_key.items():
-                matcher.add(key, list(nlp.tokenizer.pipe(texts)))
+                matcher.add(key, list(nlp.tokenizer.pipe(texts)))  # type: ignore[union-attr]  # a Tokenizer
             self.matchers.append(matcher)
 
     def __call__(self, doc: Doc) -> Doc:
@@ -137,7 +137,8 @@ class GazetteerRuler:
             for key, start, end in matcher(doc):
                 label, _, ent_id = doc.vocab.strings[key].partition("|")
                 spans.append((end - start, -rank, -start, label, ent_id, start, end))
-        kept, taken = [], set()
+        kept: list = []
+        taken: set = set()
         for *_, label, ent_id, start, end in sorted(spans, reverse=True):  # longest first
             if taken.isdisjoint(range(start, end)):
                 taken.update(range(start, end))

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, STATED_LOOKBACK_DAYS, stated_cue, _day, story_id)
+from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, STATED_LOOKBACK_DAYS, stated_cue,
+                      _day, story_id)
 
 
 def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
@@ -98,7 +99,7 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
             continue
         # inferred: a measure by the other side shortly before, touching what this one touches
         mine = ents(c)
-        best, best_rank = None, None
+        best, inferred_rank = None, None
         lo, hi = anchor(c) - timedelta(days=RESPONSE_DAYS), anchor(c) - timedelta(days=1)
         others = [o for side in sorted(by_side) if side != c.actor_side
                   for o in between(side, lo, hi)]
@@ -111,14 +112,14 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
                 (o.action == c.action or {o.action, c.action} <= TECH_CONTROLS)
             if not shared and not aims_back:
                 continue
-            rank = (-len(shared), -aims_back, (anchor(c) - anchor(o)).days, o.key)
-            if best_rank is None or rank < best_rank:
-                best, best_rank = o, rank
+            ranked = (-len(shared), -aims_back, (anchor(c) - anchor(o)).days, o.key)
+            if inferred_rank is None or ranked < inferred_rank:
+                best, inferred_rank = o, ranked
         if best is not None:
             days = (anchor(c) - anchor(best)).days
-            shared = sorted(mine & ents(best))
+            both = sorted(mine & ents(best))
             why = (f"{c.actor_side} {c.action} {days} days after {best.actor_side} "
-                   f"{best.action}" + (f", both touching {', '.join(shared)}" if shared
+                   f"{best.action}" + (f", both touching {', '.join(both)}" if both
                                        else ", each aimed at the other"))
             oid = story_id(best.key)
             links[(sid, oid)] = {

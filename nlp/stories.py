@@ -332,12 +332,13 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
                 if c not in near_ident:
                     near_ident.append(c)
         for c in near_ident + open_by_action.get(ev.action, []):
-            if c.first is None or not (c.first - window <= ev.day <= c.last + window):
+            first, last = c.first, c.last  # set together, by the cluster's first event
+            if first is None or last is None or not (first - window <= ev.day <= last + window):
                 continue
             if c.kind == "identifier" and not any(abs((ev.day - e.day).days) <= WINDOW_DAYS
                                                   for e in c.events if e.day):
                 continue
-            if c.kind == "window" and (ev.day - c.first).days > MAX_SPAN_DAYS:
+            if c.kind == "window" and (ev.day - first).days > MAX_SPAN_DAYS:
                 continue
             if not (ev.actor_side == "*" or c.actor_side == "*" or ev.actor_side == c.actor_side):
                 continue
@@ -347,8 +348,8 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
                     (ev.actor_side != "*" and ev.actor_side == c.target_side):
                 continue  # a side does not act on itself: "[the U.S.] imposed duties on China"
             exact = (ev.actor_side == c.actor_side) + (ev.target_side == c.target_side)
-            gap = 0 if c.first <= ev.day <= c.last else \
-                min(abs((ev.day - c.first).days), abs((ev.day - c.last).days))
+            gap = 0 if first <= ev.day <= last else \
+                min(abs((ev.day - first).days), abs((ev.day - last).days))
             rank = (-exact, gap, c.kind != "identifier", c.key)
             if best_rank is None or rank < best_rank:
                 best, best_rank = c, rank
@@ -365,10 +366,11 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
         # retire window clusters no later event can join (keeps the scan linear)
         lst = open_by_action.get(ev.action, [])
         if len(lst) > 8:
-            open_by_action[ev.action] = [c for c in lst if c.last + window >= ev.day]
+            open_by_action[ev.action] = [c for c in lst
+                                         if c.last + window >= ev.day]  # type: ignore[operator]  # dated
     for c in clusters:
         if c.kind == "window" and not c.key:
-            c.key = f"{c.actor_side}|{c.action}|{c.target_side}|{c.first.isoformat()}"
+            c.key = f"{c.actor_side}|{c.action}|{c.target_side}|{c.first.isoformat()}"  # type: ignore[union-attr]
     return _unique_keys(clusters)
 
 

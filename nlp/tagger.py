@@ -4,7 +4,8 @@
     counts = tag_documents(db)               # only untagged / outdated documents
     counts = tag_documents(db, retag=True)   # everything again
 
-Reads `documents`, writes `entities`, `mentions`, `events`, `taggings`. Each document is
+Reads `documents`, writes `entities`, `mentions`, `events`, `taggings`, and for the methodology
+page `taxonomy` (the actions it looks for) and `evaluations` (the shipped figures). Each document is
 written in one transaction, so a crash leaves every document either fully tagged by the current
 pipeline version or untouched (and picked up by the next run).
 """
@@ -16,6 +17,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from rivalry import store
 from rivalry.limits import MAX_TEXT_CHARS
 
 from .actions import ACTIONS_PATH, load_taxonomy
@@ -33,7 +35,7 @@ def _model_tag() -> str:
     from .pipeline import model_name
 
     name = model_name()
-    meta_path = Path(find_spec(name).origin).parent / "meta.json"
+    meta_path = Path(find_spec(name).origin).parent / "meta.json"  # type: ignore[union-attr, arg-type]  # installed
     meta = _json.loads(meta_path.read_text(encoding="utf-8"))
     # The pinned re-upload has the official weights under another package name: same tag.
     return f"en_core_web_sm-{meta.get('version', '?')}"
@@ -202,6 +204,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
     this process only (one SQLite writer). `stories`: recluster stories and responses when
     anything was (re)tagged.
     """
+    from .evaluate import record_shipped
     from .pipeline import load_nlp
 
     gaz_path = Path(gazetteer_path or GAZETTEER_PATH)
@@ -210,6 +213,11 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
     entities = load_gazetteer(gaz_path)
     counts = {"tagged": 0, "skipped": 0, "mentions": 0, "events": 0,
               "entities": upsert_gazetteer(db, entities), "new_entities": 0}
+    # The methodology page's inputs, in the store the site reads: the taxonomy used here, and
+    # the shipped evaluation figures (unless `rivalry eval` recorded measured ones).
+    described = {code: action.description for code, action in load_taxonomy(act_path).actions.items()}
+    store.record_taxonomy(db, described, version)
+    record_shipped(db)
 
     def record(doc_id, result=None, reason=None) -> None:
         if result is None:
@@ -234,7 +242,7 @@ def tag_documents(db, *, retag: bool = False, batch_size: int = 32,
         nlp = nlp or load_nlp(gaz_path, act_path)
         extractor = make_extractor(nlp, gaz_path, act_path, version)
 
-        def texts() -> Iterator[tuple[str, dict]]:
+        def texts() -> Iterator[tuple[str, tuple]]:
             for doc in _pending(db, retag, version):
                 reason = _skip_reason(doc)
                 if reason:

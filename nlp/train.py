@@ -109,7 +109,7 @@ def _train(groups: list[dict]):
     nlp = spacy.blank("en")
     textcat = nlp.add_pipe("textcat_multilabel", config={"model": TEXTCAT})
     for label in LABELS:
-        textcat.add_label(label)
+        textcat.add_label(label)  # type: ignore[attr-defined]  # add_pipe gives the component
     examples = [Example.from_dict(nlp.make_doc(g["text"]), {"cats": cats})
                 for g in groups if (cats := labels_of(g))]
     nlp.initialize(lambda: examples)

@@ -87,12 +87,12 @@ _FEED_TIMES = re.compile(rb"<(published|updated)>[^<]*</(?:published|updated)>\n
 
 def feed_entries(path: Path) -> list[bytes]:
     """A feed without its times, entries sorted: a feed's published and updated are when the
-    crawl fetched its documents (rivalry.reading.entry_times), so a re-run's feeds hold the
+    crawl fetched its documents (rivalry.store.entry_times), so a re-run's feeds hold the
     same entries at other times, in another order when documents were fetched seconds apart.
     A full feed (FEED_SIZE entries) lists the entries changed last, and which ones those are
     depends on those fetch times too: of a full feed only its head and length are compared
     (a torn file is caught by the manifest's digests before this)."""
-    from sitegen.build import FEED_SIZE
+    from sitegen.plan import FEED_SIZE
 
     head, *entries = _FEED_TIMES.sub(b"", path.read_bytes()).split(b"<entry>")
     if len(entries) >= FEED_SIZE:

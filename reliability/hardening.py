@@ -85,7 +85,7 @@ def _case(ok: bool, outcome: str, **measured) -> dict:
 
 def hold_lock(db: Path) -> subprocess.Popen:
     """A real second process holding the writer lock (as `rivalry nightly` does) until killed."""
-    code = ("import sys, time; from pathlib import Path; from rivalry.lock import exclusive\n"
+    code = ("import sys, time; from pathlib import Path; from rivalry.store.lock import exclusive\n"
             "with exclusive(Path(sys.argv[1]), 'nightly'):\n"
             "    print('locked', flush=True); time.sleep(120)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE, text=True,

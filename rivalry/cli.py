@@ -44,7 +44,7 @@ def one_line_errors(func):
     storage) into one clear line."""
     from crawler.sources import SourcesError
     from rivalry.installed import NotInstalled
-    from rivalry.lock import LockError
+    from rivalry.store.lock import LockError
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -66,13 +66,13 @@ def one_line_errors(func):
 
 
 class BusyError(click.ClickException):
-    exit_code = 75  # rivalry.lock.EXIT_BUSY: cron and scripts can tell "busy" from "failed"
+    exit_code = 75  # rivalry.store.lock.EXIT_BUSY: cron and scripts can tell "busy" from "failed"
 
 
 def writes_database(func=None, *, create: bool = True):
     """Hold the database's writer lock for the whole command; a second writer exits at once.
     ``create=False``: the command never creates the database (a missing one stays missing)."""
-    from rivalry.lock import Busy, exclusive
+    from rivalry.store.lock import Busy, exclusive
 
     if func is None:
         return functools.partial(writes_database, create=create)
@@ -167,7 +167,8 @@ def crawl_options(func):
         click.option("--since", metavar="DATE", help="Only items published on or after DATE (YYYY-MM-DD)."),
         click.option("--refresh", is_flag=True, help="Fetch articles again even if stored (no conditional GET)."),
         click.option("--archive", type=click.Path(file_okay=False), help="Write every response to a WARC file in DIR."),
-        click.option("--replay", type=click.Path(), help="Replay responses from a WARC file (or a folder of them); no network."),
+        click.option("--replay", type=click.Path(),
+                     help="Replay responses from a WARC file (or a folder of them); no network."),
         click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log."),
     ]):
         func = option(func)
@@ -269,7 +270,7 @@ def nightly(db, sources_file, only, since, refresh, archive, replay, verbose, ou
         outcome = {"id": run_id, "status": status, "counts": counts, "errors": errors}
         counts["build"] = _build(database, out, outcome)
         # The publication copy for Datasette and downloads, swapped in atomically.
-        from rivalry.reading import snapshot as take_snapshot
+        from rivalry.store import snapshot as take_snapshot
 
         counts["snapshot"] = str(take_snapshot(store.db_path(db), default_snapshot_path(db), outcome))
     store.finish_run(database, run_id, status, counts, errors)
@@ -450,7 +451,8 @@ def search(db, text, action, entity, country, since, limit, fmt):
 @one_line_errors
 def export(db, fmt, table, view, out, raw):
     """Export a table or view as CSV, JSON or JSON Lines."""
-    from rivalry.reading import export_relation, write_file_atomically, write_rows
+    from rivalry.reading import export_relation, write_rows
+    from rivalry.store import write_file_atomically
 
     if table and view:
         raise click.ClickException("give --table or --view, not both")
@@ -490,11 +492,12 @@ def default_snapshot_path(db) -> Path:
 
 @cli.command()
 @db_option
-@click.option("--out", type=click.Path(dir_okay=False), help="Snapshot file [default: snapshot/rivalry.db beside the database].")
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Snapshot file [default: snapshot/rivalry.db beside the database].")
 @one_line_errors
 def snapshot(db, out):
     """Write a consistent copy of the database for publishing, replaced atomically."""
-    from rivalry.reading import snapshot as take_snapshot
+    from rivalry.store import snapshot as take_snapshot
 
     store.open_readonly(db).close()  # a clear error for a missing or foreign file
     target = take_snapshot(store.db_path(db), Path(out) if out else default_snapshot_path(db))
@@ -584,7 +587,7 @@ def datasette(db, port, refresh):
     """Explore the publication snapshot with Datasette on http://127.0.0.1:PORT/ (read-only)."""
     from importlib.resources import files
 
-    from rivalry.reading import snapshot as take_snapshot
+    from rivalry.store import snapshot as take_snapshot
 
     from rivalry.installed import require
 
@@ -603,18 +606,22 @@ def datasette(db, port, refresh):
 
 
 @cli.command("eval")
+@db_option
 @click.option("--split", type=click.Choice(["test", "dev"]), default="test", show_default=True,
               help="Gold split to score (tune on dev, report test).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False),
               help="Also write the figures as JSON to this file.")
 @one_line_errors
-def eval_command(split, json_path):
+def eval_command(db, split, json_path):
     """Score the tagger: timeline entries on real documents first (precision, recall, actor,
     target, date, entries per out-of-scope document, story duplicates), then on the documents
-    written for the project, then the one-sentence gold (per-action P/R/F1, linking, stories)."""
+    written for the project, then the one-sentence gold (per-action P/R/F1, linking, stories).
+    The figures are recorded in the database (the site's methodology page shows the test
+    split's); scoring reads only the gold, in scratch stores."""
     from nlp import eval_documents
-    from nlp.evaluate import evaluate, format_report, write_json
+    from nlp.evaluate import evaluate, figures, format_report, write_json
     from nlp.pipeline import load_nlp
+    from rivalry.store.lock import Busy, exclusive
 
     nlp = load_nlp()
     real = eval_documents.evaluate_documents(split, nlp=nlp)
@@ -627,6 +634,12 @@ def eval_command(split, json_path):
     click.echo(eval_documents.format_report(written) + "\n")
     result = evaluate(split, nlp=nlp)
     click.echo(format_report(result))
+    try:  # the writer lock only while recording: scoring takes minutes and writes nothing here
+        with exclusive(store.db_path(db), "eval"):
+            store.record_evaluation(store.open_db(db), figures(result, real, written, fresh), store.MEASURED)
+    except Busy as exc:
+        raise BusyError(str(exc)) from None
+    click.echo(f"recorded in {store.db_path(db)}", err=True)
     if json_path:
         write_json(result, json_path, documents=real, written=written, fresh=fresh)
         click.echo(f"wrote {json_path}", err=True)

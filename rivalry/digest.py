@@ -3,7 +3,7 @@ text, Markdown or HTML, for cron to mail after the nightly.
 
 An entry is a story (one real-world action, however many reports) or an event in no story, as on
 the site's timelines. It is new when the project first saw it in the window and changed when it
-gained a report or one of its documents changed (rivalry.reading.entry_times, the rule the
+gained a report or one of its documents changed (rivalry.store.entry_times, the rule the
 site's feeds use for published and updated).
 """
 
@@ -14,7 +14,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from rivalry.reading import entry_times
+from rivalry.store import entry_times
 from rivalry.store import StoreError
 
 FORMATS = ("text", "markdown", "html")

@@ -129,7 +129,7 @@ def _decode(raw: bytes, is_html: bool) -> tuple[str, str]:
         return html_to_unicode(None, raw, auto_detect_fun=_detect, default_encoding="utf-8")
     bom_encoding, bom = read_bom(raw)
     if bom_encoding:
-        return bom_encoding, to_unicode(raw[len(bom):], bom_encoding)
+        return bom_encoding, to_unicode(raw[len(bom or b""):], bom_encoding)
     encoding = _detect(raw) or "utf-8"
     return encoding, to_unicode(raw, encoding)
 

@@ -1,21 +1,18 @@
-"""What analysts do with the database without changing it: read-only SQL, full-text search,
-exports and the publication snapshot. Used by the CLI; every function takes an open connection
-or a path and never writes to the live store."""
+"""What analysts do with the database without changing it: read-only SQL, full-text search and
+exports. Used by the CLI; every function takes an open connection and never writes to the
+store. (The publication snapshot, atomic file writes and spreadsheet-safe cells, which the site
+uses too, live in the store package: rivalry/store/.)"""
 
 from __future__ import annotations
 
 import csv
 import json
-import os
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterable
-from contextlib import closing
 from dataclasses import dataclass
-from pathlib import Path
 
-from rivalry.store import READER_MMAP_BYTES, StoreError, reader_authorizer
+from rivalry.store import StoreError, reader_authorizer, spreadsheet_safe
 
 
 class QueryRefused(StoreError):
@@ -52,9 +49,12 @@ def run_query(conn: sqlite3.Connection, sql: str, params: dict | list | None = N
     except sqlite3.DatabaseError as exc:
         if any(marker in str(exc) for marker in REFUSAL_MARKERS):
             raise QueryRefused(f"refused: the database is opened read-only ({exc})") from None
-        raise _stopped(exc, limits) or exc
+        stopped = _stopped(exc, limits)
+        if stopped is None:
+            raise
+        raise stopped from exc
     except MemoryError:
-        raise _stopped(MemoryError(), limits) from None
+        raise _stopped(MemoryError(), limits) or MemoryError() from None
     columns = [c[0] for c in cursor.description or []]
     return columns, _rows(cursor, limits) if limits else cursor
 
@@ -78,7 +78,10 @@ def _rows(cursor, limits):
     try:
         yield from cursor
     except sqlite3.DatabaseError as exc:
-        raise _stopped(exc, limits) or exc
+        stopped = _stopped(exc, limits)
+        if stopped is None:
+            raise
+        raise stopped from exc
     except MemoryError:
         raise _stopped(MemoryError(), limits) from None
 
@@ -104,7 +107,8 @@ def entity_timeline_page(conn: sqlite3.Connection, entity: str, *, since: str | 
     in [since, until); undated events last. Returns (columns, rows). ``after`` is the (date,
     event_id) of the previous page's last row: the page starts at that key in the index (keyset
     paging), so page 1,000 of the most frequent entity costs what page 1 costs, unlike OFFSET."""
-    where, params = ["entity_id = :entity"], {"entity": entity, "limit": limit}
+    where = ["entity_id = :entity"]
+    params: dict[str, object] = {"entity": entity, "limit": limit}
     if since:
         where.append("date >= :since")
         params["since"] = since
@@ -115,14 +119,15 @@ def entity_timeline_page(conn: sqlite3.Connection, entity: str, *, since: str | 
     undated = where + ["date IS NULL"] if not since else None  # a date range leaves them out
     if after:
         params["after_date"], params["after_id"] = after
-        if after[0] is None:
-            dated = None
-            undated = undated and undated + ["event_id < :after_id"]
+        if after[0] is None:  # past the dated rows: only undated ones are left
+            dated = []
+            undated = undated + ["event_id < :after_id"] if undated else None
         else:  # <= first: SQLite seeks to the key; the OR only drops the rows of that same date
             dated += ["date <= :after_date", "(date < :after_date OR event_id < :after_id)"]
-    columns, rows = None, []
+    columns: list[str] | None = None
+    rows: list = []
     for conditions in (dated, undated):
-        if conditions is None or len(rows) >= limit:
+        if not conditions or len(rows) >= limit:
             continue
         cursor = conn.execute(
             f"SELECT * FROM timeline_by_entity WHERE {' AND '.join(conditions)} "
@@ -195,35 +200,8 @@ def _snippets(conn: sqlite3.Connection, text: str, rowids: list[int]) -> dict[in
         [text, min(rowids), max(rowids), *rowids]))
 
 
+
 # --- exports ---------------------------------------------------------------------------------
-
-# When the project first saw each timeline entry and when it last changed, from the fetch times
-# of its documents: a document's first version was first seen, its current one last changed it.
-# A story is first seen with its first document and changes when it gains one or one changes.
-# The site's feeds (published, updated) and `rivalry digest` both read it.
-_ENTRY_TIMES_SQL = """
-WITH doc AS (
-    SELECT d.id, d.fetched_at AS changed,
-           min(d.fetched_at, coalesce((SELECT min(v.fetched_at) FROM document_versions v
-                                       WHERE v.document_id = d.id), d.fetched_at)) AS first_seen
-    FROM documents d)
-SELECT {entry} AS entry, min(doc.first_seen), max(doc.changed)
-FROM events e JOIN doc ON doc.id = e.document_id{join}
-WHERE e.role = 'new' GROUP BY entry"""
-
-
-def entry_times(conn: sqlite3.Connection) -> dict[str, tuple[str, str]]:
-    """Entry id ('story:<id>', or 'event:<id>' for an event in no story) -> (first seen, last
-    changed), UTC ISO timestamps as stored."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "stories" in tables:
-        sql = _ENTRY_TIMES_SQL.format(
-            entry="CASE WHEN s.id IS NULL THEN 'event:' || e.id ELSE 'story:' || s.id END",
-            join=" LEFT JOIN stories s ON s.id = e.story_id")
-    else:
-        sql = _ENTRY_TIMES_SQL.format(entry="'event:' || e.id", join="")
-    return {entry: (first, changed) for entry, first, changed in conn.execute(sql)}
-
 
 def relation_names(conn: sqlite3.Connection, kind: str) -> list[str]:
     return [r[0] for r in conn.execute(
@@ -237,17 +215,6 @@ def export_relation(conn: sqlite3.Connection, name: str, kind: str):
     if name not in names:
         raise StoreError(f"no {kind} named {name!r}; {kind}s: {', '.join(names)}")
     return run_query(conn, f'SELECT * FROM "{name}"')
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """Spreadsheets run a cell starting with = + - @ as a formula; crawled text must not be one.
-    Such strings get a leading apostrophe (shown as text); numbers and other values pass."""
-    if value.__class__ is str and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def write_rows(columns: list[str], rows: Iterable, fmt: str, out, *, raw: bool = False) -> int:
@@ -273,89 +240,3 @@ def write_rows(columns: list[str], rows: Iterable, fmt: str, out, *, raw: bool =
     else:
         raise ValueError(f"unknown format {fmt!r}")
     return count
-
-
-def write_file_atomically(path: Path, fill) -> None:
-    """Write through a temporary file in the same folder, then rename: readers see the old
-    file or the new one, never a half-written one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fill(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-# --- the publication snapshot ---------------------------------------------------------------
-
-def snapshot(source: Path, target: Path, finished_run: dict | None = None) -> Path:
-    """A consistent copy of the store (SQLite's online backup), swapped in atomically.
-
-    The copy is taken from a read transaction, so a crawl writing at the same time neither
-    blocks it nor leaks half a change into it. The snapshot is a plain rollback-journal file
-    (no WAL) so it can be opened read-only and immutable by Datasette or a download.
-
-    One snapshot at a time per folder (a lock on the folder itself, so no lock file lands in a
-    published folder); holding it, a snapshot removes the temporary files of one that was
-    killed, which would otherwise pile up, a store's size each.
-
-    finished_run ({"id", "status", "counts", "errors"}): the run taking the snapshot, recorded
-    in the copy as finished with that outcome. A nightly publishes its snapshots before it
-    finishes; a copy saying "running" would be wrong for as long as it is published."""
-    import fcntl
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    folder = os.open(target.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
-        for stale in target.parent.glob(f".{target.name}.*.tmp*"):
-            stale.unlink(missing_ok=True)
-        return _snapshot(source, target, finished_run)
-    finally:
-        os.close(folder)  # releases the lock
-
-
-def _finish_run_in_copy(conn, run: dict) -> None:
-    from rivalry.store import utc_now
-
-    with conn:
-        conn.execute("UPDATE runs SET finished = ?, status = ?, counts = ?, errors = ? WHERE id = ?",
-                     [utc_now(), run["status"], json.dumps(run.get("counts") or {}, sort_keys=True),
-                      json.dumps(run.get("errors") or {}, sort_keys=True), run["id"]])
-
-
-def _snapshot(source: Path, target: Path, finished_run: dict | None = None) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        with closing(sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True,
-                                     timeout=30)) as src, closing(sqlite3.connect(tmp)) as dst:
-            # Pages are read through a memory map, not one read() each, and the copy is written
-            # without a journal and unsynced: it is a temporary file no one else sees, checked
-            # and synced once below before it replaces the snapshot (a crash leaves only the
-            # temporary file, removed by the next snapshot). One step (pages=-1): a copy in
-            # steps restarts whenever a crawl writes in between.
-            src.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
-            dst.execute("PRAGMA journal_mode=OFF")
-            dst.execute("PRAGMA synchronous=OFF")
-            with dst:
-                src.backup(dst)
-            if finished_run is not None:
-                _finish_run_in_copy(dst, finished_run)
-            dst.execute("PRAGMA journal_mode=DELETE")
-            dst.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
-            check = dst.execute("PRAGMA quick_check").fetchone()[0]
-        if check != "ok":
-            raise StoreError(f"snapshot of {source} failed its check: {check}")
-        with open(tmp, "rb+") as copy:
-            os.fsync(copy.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target

@@ -27,6 +27,7 @@ class Interrupted(BaseException):
 
     def __init__(self, signum: int):
         self.signum = signum
+        self.run_id: int | None = None  # the run it interrupted (store.recorded_run sets it)
         super().__init__(f"interrupted by {signal.Signals(signum).name}")
 
     @property

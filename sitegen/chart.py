@@ -37,7 +37,7 @@ def monthly_chart(month_actions, actions: list[str], labels: dict[str, str], mon
     present = sorted({m for m, _ in counts})
     span = _months_between(present[0], present[-1])[-months:]
     in_span = set(span)
-    per_action = Counter()
+    per_action: Counter = Counter()
     for (m, a), n in counts.items():
         if m in in_span:
             per_action[a] += n
@@ -59,7 +59,7 @@ def monthly_chart(month_actions, actions: list[str], labels: dict[str, str], mon
     bars = []
     for i, month in enumerate(span):
         x = left + i * (bar_w + gap)
-        y = top + height
+        y: float = top + height
         segments = []
         for action in stack:
             n = counts[(month, action)]

@@ -10,12 +10,14 @@ import hashlib
 import json
 import operator
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nlp.headlines import shorten
-from .terms import plural
 
+from .rows import DOCUMENT_SQL, LINK_SQL, STORED, STORY_SQL, DocumentRow, EventRow, LinkRow, StoryRow, event_sql
 from .safe import http_url, slug, valid_id
+from .terms import plural
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Characters XML 1.0 forbids (and no page needs): one stray NUL would make every feed invalid.
@@ -35,7 +37,7 @@ def _date(value) -> str | None:
     return None
 
 
-def action_label(code: str) -> str:
+def action_label(code: str | None) -> str:
     return (code or "unknown").replace("_", " ").strip().capitalize() or "Unknown"
 
 
@@ -71,9 +73,9 @@ class SiteData:
     actions: list[str] = field(default_factory=list)  # codes with a valid slug, sorted
     countries: list[str] = field(default_factory=list)  # country slugs seen on events, sorted
     skipped: int = 0  # rows whose id cannot be a file name
-    rows: Rows | None = None  # what was read, for the next build (see Rows)
-    story_rows: list | None = None  # rows of the stories table (None: the store has none)
-    link_rows: list = field(default_factory=list)  # response links: from, to, basis, evidence
+    rows: Rows = None  # type: ignore[assignment]  # what was read (see Rows): set by read()
+    story_rows: list[StoryRow] | None = None  # rows of the stories table (None: the store has none)
+    link_rows: list[LinkRow] = field(default_factory=list)  # response links between stories
 
 
 def digest(*parts) -> bytes:
@@ -85,88 +87,28 @@ def _page(kind: str, ident) -> str | None:
     return f"{kind}/{ident}.html" if valid_id(ident) else None
 
 
-# What a build keeps of the rows it read (Output cache LOAD_CACHE), so the next build reads again
-# only the rows the store's change log names. One tuple per row, fields in this order:
-DOC_ROW = ("id", "source_id", "url", "raw_url", "title", "published", "href", "key")
-EVENT_ROW = ("id", "document_id", "action", "action_slug", "actor_id", "target_id", "object_id",
-             "event_date", "published", "date", "modality", "status", "evidence", "confidence",
-             "countries", "key", "story_id", "precision")
-# Context entries (earlier actions a document mentions) are kept for queries, not shown as news.
-_EVENT_SQL = ("SELECT id, document_id, action, actor_id, target_id, object_id, event_date, modality,"
-              " status, evidence, confidence, {story}, date_precision FROM (SELECT * FROM events WHERE role = 'new')")
-_DOCUMENT_SQL = "SELECT id, source_id, url, title, published_at FROM documents"
 _IDS = " WHERE id IN (SELECT value FROM json_each(?))"
 REREAD_LIMIT = 0.25  # more rows changed than this share: reading them all again is quicker
 
 
 @dataclass
 class Rows:
-    """The store's rows as the site uses them, at one point of its change log (token, seq)."""
+    """The store's rows as the site uses them, at one point of its change log (token, seq): one
+    DocumentRow or EventRow per row (rows.py). A build saves them beside the pages (state.py),
+    so the next build reads again only the rows the store's change log names."""
     token: str
     seq: int
     source_keys: dict  # id -> key: a changed source makes its documents be read again
     entity_keys: dict  # id -> key: a changed entity makes its events be read again
-    documents: dict  # id -> DOC_ROW tuple
-    events: dict  # id -> EVENT_ROW tuple (only events whose id can be a page)
+    documents: dict[str, DocumentRow]
+    events: dict[str, EventRow]  # only events whose id can be a page
     bad_events: list  # ids of events left out because their id cannot be a file name
     # The rows of the full cache file these were made from (None: not made from one): the next
-    # build's cache is only what differs from them when that is little (see to_cache).
+    # build's cache is only what differs from them when that is little (state.rows_to_cache).
     base: tuple | None = None
     reread: int = -1  # rows read again because they changed; -1: every row was read
     reread_documents: set = field(default_factory=set)  # their ids (when reread >= 0)
     reread_events: set = field(default_factory=set)
-
-    # A cache is two files: the full rows, rewritten only now and then, and the rows changed
-    # since them. Each build rewrites only the small one until it passes this share of rows.
-    DELTA_LIMIT = 0.1
-
-    def to_cache(self) -> tuple[tuple | None, tuple]:
-        """(full, delta) to save: full None when the full file of `base` is still the one."""
-        if self.base is not None:
-            base_docs, base_events = self.base
-            docs = [d for k, d in self.documents.items() if base_docs.get(k) is not d]
-            events = [e for k, e in self.events.items() if base_events.get(k) is not e]
-            gone_docs = sorted(base_docs.keys() - self.documents.keys())
-            gone_events = sorted(base_events.keys() - self.events.keys())
-            if (len(docs) + len(events) + len(gone_docs) + len(gone_events)
-                    <= self.DELTA_LIMIT * (len(base_docs) + len(base_events))):
-                return None, ("delta", self.token, self.seq, self.source_keys, self.entity_keys,
-                              docs, events, gone_docs, gone_events, sorted(self.bad_events))
-        full = ("full", self.token, self.seq, self.source_keys, self.entity_keys,
-                list(self.documents.values()), list(self.events.values()), sorted(self.bad_events))
-        return full, ("delta",)
-
-    @classmethod
-    def from_cache(cls, full, delta) -> Rows | None:
-        """The rows a build saved (to_cache), or None when the full file is missing or not
-        ours. A damaged or missing delta only costs reading again the rows it held: the
-        store's change log still names them."""
-        try:
-            tag, token, seq, source_keys, entity_keys, docs, events, bad = full
-            if tag != "full":
-                return None
-            rows = cls(token, seq, source_keys, entity_keys, {d[0]: d for d in docs},
-                       {e[0]: e for e in events}, list(bad))
-        except (TypeError, ValueError, IndexError, KeyError):
-            return None  # another layout: read everything
-        rows.base = (dict(rows.documents), dict(rows.events))
-        try:
-            tag, token, seq, source_keys, entity_keys, docs, events, gone_docs, gone_events, bad = delta
-        except (TypeError, ValueError):
-            return rows
-        if tag != "delta" or token != rows.token or not isinstance(seq, int) or seq < rows.seq:
-            return rows
-        try:
-            rows.documents.update((d[0], d) for d in docs)
-            rows.events.update((e[0], e) for e in events)
-            for k in gone_docs:
-                rows.documents.pop(k, None)
-            for k in gone_events:
-                rows.events.pop(k, None)
-        except (TypeError, IndexError, KeyError):
-            return None  # half applied: read everything
-        rows.seq, rows.source_keys, rows.entity_keys, rows.bad_events = seq, source_keys, entity_keys, list(bad)
-        return rows
 
 
 def load(db, previous: Rows | None = None) -> SiteData:
@@ -212,12 +154,12 @@ def _atom_time(value) -> str | None:
 
 def seen_times(db) -> dict[str, tuple[str, str]]:
     """Entry id ('story:…' or 'event:…') -> (first seen, last changed) as Atom times
-    (rivalry.reading.entry_times: the same rule as `rivalry digest`)."""
-    from rivalry.reading import entry_times
+    (rivalry.store.entry_times: the same rule as `rivalry digest`)."""
+    from rivalry.store import entry_times
 
     out = {}
-    for entry, (first, changed) in entry_times(db.conn).items():
-        first, changed = _atom_time(first), _atom_time(changed)
+    for entry, stored in entry_times(db.conn).items():
+        first, changed = _atom_time(stored[0]), _atom_time(stored[1])
         if first and changed:
             out[entry] = (first, max(first, changed))
     return out
@@ -244,7 +186,8 @@ def _read(conn, previous: Rows | None) -> SiteData:
     for sid, name, owner, country, kind, url in conn.execute(
             "SELECT id, name, owner, country, kind, url FROM sources ORDER BY id"):
         data.sources[sid] = {"id": sid, "name": _text(name) or _text(sid), "owner": _text(owner),
-                             "country": _text(country), "kind": _text(kind), "url": http_url(url), "href": _page("sources", sid)}
+                             "country": _text(country), "kind": _text(kind), "url": http_url(url),
+                             "href": _page("sources", sid)}
         src = data.sources[sid]
         src["key"] = digest(*(src[k] for k in ("id", "name", "owner", "country", "kind", "url", "href")))
     for eid, name, etype, country, aliases in conn.execute(
@@ -262,23 +205,17 @@ def _read(conn, previous: Rows | None) -> SiteData:
     data.rows = rows
     data.skipped += len(rows.bad_events)
     for d in rows.documents.values():
-        did, source_id, url, raw_url, title, published, href, key = d
-        data.skipped += href is None
-        data.documents[did] = {"id": did, "source": data.sources.get(source_id), "url": url,
-                               "raw_url": raw_url, "title": title, "published": published,
-                               "href": href, "key": key, "events": []}
+        data.skipped += d.href is None
+        data.documents[d.id] = {"id": d.id, "source": data.sources.get(d.source_id), "url": d.url,
+                                "raw_url": d.raw_url, "title": d.title, "published": d.published,
+                                "href": d.href, "key": d.key, "events": []}
     if has_stories:
-        data.story_rows = conn.execute(
-            "SELECT id, action, actor_id, target_id, object_id, first_date, last_date, title,"
-            " summary, primary_document_id, primary_event_id, event_count, document_count,"
-            " key_kind, headline, key FROM stories").fetchall()
-        data.link_rows = conn.execute(
-            "SELECT from_story, to_story, basis, evidence FROM event_links"
-            " WHERE kind = 'response' ORDER BY from_story, to_story").fetchall()
+        data.story_rows = list(map(StoryRow._make, conn.execute(STORY_SQL)))
+        data.link_rows = list(map(LinkRow._make, conn.execute(LINK_SQL)))
     return data
 
 
-def sort_newest_first(rows: list, date: int, ident: int) -> None:
+def sort_newest_first(rows: list, date: int | str, ident: int | str) -> None:
     """Newest first; the id breaks ties so the order (and the output bytes) never depend on the
     row order. rows: tuples (or dicts) with the date and the id at these indexes (or keys)."""
     rows.sort(key=operator.itemgetter(ident))
@@ -304,32 +241,30 @@ def report_headline(evidence: str | None, title: str | None, label: str) -> str:
     return label
 
 
-def event_dict(row: tuple, entities: dict, documents: dict) -> dict:
-    """An event as the templates see it, from its EVENT_ROW tuple."""
-    (evid, doc_id, action, action_slug, actor, target, obj, event_date, published, date,
-     modality, status, evidence, confidence, countries, key, story_id, precision) = row
-    label = label_of(action)
+def event_dict(row: EventRow, entities: dict, documents: dict) -> dict:
+    """An event as the templates see it: every field of its EventRow by name, its entities and
+    document as their dicts, and what the pages show of it."""
+    label = label_of(row.action)
     ent = entities.get
-    doc = documents.get(doc_id)
-    return {"id": evid, "action": action, "action_slug": action_slug, "action_label": label,
-            "actor": ent(actor), "target": ent(target), "object": ent(obj),
-            "event_date": event_date, "published": published, "date": date,
-            "precision": precision if event_date else "day",
-            # A readable sentence leads, never "unknown →": the sentence the report was read
-            # from (its document's title may cover several reports).
-            "headline": report_headline(evidence, doc["title"] if doc else None, label),
-            "month": date[:7], "modality": modality, "status": status,
-            "evidence": evidence, "confidence": confidence, "document": doc,
-            "href": f"events/{evid}.html", "countries": list(countries), "key": key,
-            "entry_id": f"event:{evid}"}
+    doc = documents.get(row.document_id)
+    ev = row._asdict()
+    ev.update(
+        action_label=label, actor=ent(row.actor_id), target=ent(row.target_id), object=ent(row.object_id),
+        precision=row.precision if row.event_date else "day",
+        # A readable sentence leads, never "unknown →": the sentence the report was read
+        # from (its document's title may cover several reports).
+        headline=report_headline(row.evidence, doc["title"] if doc else None, label),
+        month=row.date[:7], document=doc, href=f"events/{row.id}.html", countries=list(row.countries),
+        entry_id=f"event:{row.id}")
+    return ev
 
 
 def stories_in_use(data: SiteData) -> bool:
     """Whether any event is in a story: then timelines list stories (see SiteData.entries)."""
     if not data.story_rows:
         return False
-    ids = {r[0] for r in data.story_rows}
-    return any(r[16] in ids for r in data.rows.events.values() if r[16] is not None)
+    ids = {r.id for r in data.story_rows}
+    return any(r.story_id in ids for r in data.rows.events.values() if r.story_id is not None)
 
 
 def fill(data: SiteData) -> None:
@@ -345,7 +280,7 @@ def fill(data: SiteData) -> None:
             ev["document"]["events"].append(ev)
     _list_under_entities(events, "events")
     if data.story_rows is not None:
-        story_of = {r[0]: r[16] for r in rows.events.values() if r[16] is not None}
+        story_of = {r.id: r.story_id for r in rows.events.values() if r.story_id is not None}
         _load_stories(data, story_of)
     else:
         data.entries = data.events
@@ -381,28 +316,29 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
     """Stories with their events and documents (primary source first), responses both ways,
     and related stories (the same actor and target, nearest in time)."""
     events = {ev["id"]: ev for ev in data.events}
-    ent = data.entities.get
-    for row in data.story_rows:
+    ent: Callable[[str | None], dict | None] = data.entities.get  # type: ignore[assignment]  # None: no entity
+    for row in data.story_rows or ():
         (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
-         n_events, n_docs, key_kind, headline, story_key) = row
+         _, _, key_kind, headline, story_key) = row  # event_count, document_count: counted here
         if not valid_id(sid):
             data.skipped += 1
             continue
-        action = _text(action)
+        code = _text(action)
         first, last = _date(first), _date(last)
         data.stories[sid] = {
-            "id": sid, "kind": "story", "action": action, "action_slug": slug(action),
-            "action_label": action_label(action), "actor": ent(actor), "target": ent(target),
+            "id": sid, "kind": "story", "action": code, "action_slug": slug(code),
+            "action_label": action_label(code), "actor": ent(actor), "target": ent(target),
             "object": ent(obj), "first_date": first, "last_date": last,
             "title": _text(title), "summary": _text(summary) or "",
             "headline": _text(headline) or _text(title) or "",
-            "primary_document": data.documents.get(primary_doc), "primary_event": events.get(primary_ev),
+            "primary_document": data.documents.get(primary_doc or ""),
+            "primary_event": events.get(primary_ev or ""),
             "key_kind": _text(key_kind), "story_key": _text(story_key),
             "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
             "events": [], "responses": [], "answers": [], "related": []}
     loose = []
     for ev in data.events:  # newest first
-        story = data.stories.get(story_of.get(ev["id"]))
+        story = data.stories.get(story_of.get(ev["id"]) or "")
         if story is None:
             loose.append(ev)
         else:
@@ -435,12 +371,12 @@ def _load_stories(data: SiteData, story_of: dict) -> None:
         st["countries"] = sorted({e["country_slug"] for e in (st["actor"], st["target"])
                                   if e and e["country_slug"]})
         st["document"] = pdoc
-    for row in data.link_rows:
-        answer, answered = data.stories.get(row[0]), data.stories.get(row[1])
+    for link in data.link_rows:
+        answer, answered = data.stories.get(link.from_story), data.stories.get(link.to_story)
         if answer and answered and answer is not answered:
-            basis = "stated" if row[2] == "stated" else "inferred"
-            answered["responses"].append((answer, basis, _text(row[3])))
-            answer["answers"].append((answered, basis, _text(row[3])))
+            basis = "stated" if link.basis == "stated" else "inferred"
+            answered["responses"].append((answer, basis, _text(link.evidence)))
+            answer["answers"].append((answered, basis, _text(link.evidence)))
     stories = [s for s in data.stories.values() if s["events"]]
     stories.sort(key=lambda s: s["id"])
     stories.sort(key=lambda s: s["date"], reverse=True)
@@ -482,61 +418,63 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     token, seq = change if change else ("", -1)
     rows = Rows(token, seq, {s: v["key"] for s, v in data.sources.items()},
                 {e: v["key"] for e, v in data.entities.items()}, {}, {}, [])
-    event_sql = _EVENT_SQL.format(story="story_id" if has_stories else "NULL")
-    stale = _stale_rows(conn, rows, previous) if change else None
-    if stale is not None:
+    events_sql = event_sql(has_stories)
+    stale = _stale_rows(conn, rows, previous) if change and previous is not None else None
+    if stale is None or previous is None:
+        doc_rows = conn.execute(DOCUMENT_SQL + " ORDER BY id")
+        event_rows = conn.execute(events_sql)
+        bad = []
+    else:
         rows.base = previous.base
         rows.reread = len(stale[0]) + len(stale[1])
         rows.reread_documents, rows.reread_events = stale
-    if stale is None:
-        doc_rows = conn.execute(_DOCUMENT_SQL + " ORDER BY id")
-        event_rows = conn.execute(event_sql)
-        bad = []
-    else:
         stale_docs, stale_events = stale
         rows.documents = {k: v for k, v in previous.documents.items() if k not in stale_docs}
         rows.events = {k: v for k, v in previous.events.items() if k not in stale_events}
         bad = [b for b in previous.bad_events if b not in stale_events]
-        doc_rows = conn.execute(_DOCUMENT_SQL + _IDS, [json.dumps(sorted(stale_docs))])
-        event_rows = conn.execute(event_sql + _IDS, [json.dumps(sorted(stale_events))])
+        doc_rows = conn.execute(DOCUMENT_SQL + _IDS, [json.dumps(sorted(stale_docs))])
+        event_rows = conn.execute(events_sql + _IDS, [json.dumps(sorted(stale_events))])
     documents = rows.documents
     for did, source_id, url, title, published in doc_rows:
         src = data.sources.get(source_id)
         url, raw_url, title, published = http_url(url), _text(url), _text(title) or "(untitled)", _date(published)
         href = _page("documents", did)
-        documents[did] = (did, source_id, url, raw_url, title, published, href,
-                          digest(did, url, raw_url, title, published, href, src["key"] if src else None))
+        documents[did] = DocumentRow(did, source_id, url, raw_url, title, published, href,
+                                     digest(did, url, raw_url, title, published, href,
+                                            src["key"] if src else None))
     if stale is not None:
         documents = rows.documents = dict(sorted(documents.items()))
     ent = data.entities.get
     slugs: dict = {}  # action code -> slug, made once per code
     events = rows.events
     for row in event_rows:
-        (evid, doc_id, action, actor, target, obj, event_date, modality, status, evidence,
-         confidence, story_id, precision) = row
+        stored = dict(zip(STORED, row))  # the events columns by name (rows.EventRow)
+        evid = stored["id"]
         if not valid_id(evid):
             bad.append(evid)  # an event is its page: without a usable id it is left out
             continue
-        doc = documents.get(doc_id)
-        event_date = _date(event_date)
-        published = doc[5] if doc else None
-        date = event_date or published or ""
-        action = _text(action)
+        doc = documents.get(stored["document_id"])
+        # How stored text becomes shown text, column by column; a new column is shown as stored.
+        a, t, o = ent(stored["actor_id"]), ent(stored["target_id"]), ent(stored["object_id"])
+        stored.update(
+            action=_text(stored["action"]), event_date=_date(stored["event_date"]),
+            actor_id=a and stored["actor_id"], target_id=t and stored["target_id"],
+            object_id=o and stored["object_id"], modality=_text(stored["modality"]),
+            status=_text(stored["status"]), evidence=_text(stored["evidence"]) or "",
+            precision=_text(stored["precision"]) or "day")
+        action = stored["action"]
         action_slug = slugs.get(action, slugs)
         if action_slug is slugs:
             action_slug = slugs[action] = slug(action)
-        a, t, o = ent(actor), ent(target), ent(obj)
-        modality, status, evidence = _text(modality), _text(status), _text(evidence) or ""
+        published = doc.published if doc else None
         # An event belongs to the countries of its actor and target (a US rule against a Chinese
         # firm shows under both): that is what "every Chinese countermeasure" filters on.
         countries = tuple(sorted({e["country_slug"] for e in (a, t) if e and e["country_slug"]}))
-        precision = _text(precision) or "day"
-        key = digest(evid, action, event_date, published, modality, status, evidence, confidence,
-                     a and a["key"], t and t["key"], o and o["key"], doc[7] if doc else None,
-                     precision, story_id)
-        events[evid] = (evid, doc_id, action, action_slug, a and actor, t and target, o and obj,
-                        event_date, published, date, modality, status, evidence, confidence,
-                        countries, key, story_id, precision)
+        # Everything the row holds, and what its entities and document show.
+        key = digest(tuple(stored.values()), published, a and a["key"], t and t["key"], o and o["key"],
+                     doc.key if doc else None)
+        events[evid] = EventRow(**stored, action_slug=action_slug, published=published,
+                                date=stored["event_date"] or published or "", countries=countries, key=key)
     rows.bad_events = bad
     return rows
 
@@ -560,11 +498,12 @@ def _stale_rows(conn, rows: Rows, previous: Rows | None) -> tuple[set, set] | No
                 if previous.entity_keys.get(e) != rows.entity_keys.get(e)}
     docs = changed["documents"]
     if sources:
-        docs |= {d[0] for d in previous.documents.values() if d[1] in sources}
+        docs |= {d.id for d in previous.documents.values() if d.source_id in sources}
     events = changed["events"]
     events.update(previous.bad_events)  # few: read again rather than tracked
     if docs or entities:
-        events |= {e[0] for e in previous.events.values()
-                   if e[1] in docs or e[4] in entities or e[5] in entities or e[6] in entities}
+        events |= {e.id for e in previous.events.values()
+                   if e.document_id in docs or e.actor_id in entities or e.target_id in entities
+                   or e.object_id in entities}
     # A document's events were stored with its old date: they are read again with the new.
     return docs, events

@@ -7,13 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import operator
 
-from rivalry.reading import spreadsheet_safe
+from rivalry.store import spreadsheet_safe
 
-# The columns of `rivalry export` (the `timeline` view, rivalry/views.py), in its order: a
+from .rows import EventRow
+
+# The columns of `rivalry export` (the `timeline` view, rivalry/store/views.py), in its order: a
 # file from the site and one from the command line read the same way. A test holds them equal.
 COLUMNS = [
-    ("date", "When it happened (YYYY-MM-DD; a month or year is given as its first day), empty if the source states no date"),
+    ("date", "When it happened (YYYY-MM-DD; a month or year is given as its first day), "
+             "empty if the source states no date"),
     ("date_precision", "day, week, month or year: how much of the date the source states"),
     ("role", "new (what the document reports as news; the site lists only these)"),
     ("action", "Action type code (see the methodology page)"),
@@ -75,17 +79,36 @@ SNAPSHOT_TABLES = [
 _NAMES = [c for c, _ in COLUMNS]
 
 
+def _of(role: str, field: str):
+    return lambda ev: (ev[role] or {}).get(field)
+
+
+def _source_id(ev):
+    src = ev["document"] and ev["document"]["source"]
+    return src and src["id"]
+
+
+# A column of events.csv named as an event's own field (rows.EventRow) is that field of the
+# event's dict; the others are worked out here, by name.
+_VALUES = {
+    "date": operator.itemgetter("event_date"),
+    "date_precision": lambda ev: ev["event_date"] and ev.get("precision"),
+    "role": lambda ev: "new",  # the site lists only what a document reports as news
+    "actor_id": _of("actor", "id"), "actor": _of("actor", "name"), "actor_country": _of("actor", "country"),
+    "target_id": _of("target", "id"), "target": _of("target", "name"),
+    "target_country": _of("target", "country"),
+    "object_id": _of("object", "id"), "object": _of("object", "name"),
+    "document_title": _of("document", "title"), "document_url": _of("document", "raw_url"),
+    "source_id": _source_id, "published_at": operator.itemgetter("published"),
+    "event_id": operator.itemgetter("id"), "document_id": _of("document", "id"),
+    "story_id": lambda ev: (ev.get("story") or {}).get("id"),
+}
+_GETTERS = [_VALUES.get(name) or operator.itemgetter(name) for name in _NAMES]
+assert all(name in _VALUES or name in EventRow._fields for name in _NAMES), "a column with no value"
+
+
 def _tuple(ev):
-    doc = ev["document"]
-    src = doc["source"] if doc else None
-    a, t, o = ev["actor"], ev["target"], ev["object"]
-    story = ev.get("story")
-    return (ev["event_date"], ev["event_date"] and ev.get("precision"), "new", ev["action"],
-            a and a["id"], a and a["name"], a and a["country"],
-            t and t["id"], t and t["name"], t and t["country"],
-            o and o["id"], o and o["name"], ev["modality"], ev["status"],
-            ev["evidence"], doc and doc["title"], doc and doc["raw_url"], src and src["id"],
-            ev["published"], ev["id"], doc and doc["id"], story and story["id"])
+    return tuple([get(ev) for get in _GETTERS])
 
 
 def story_tuple(entry):

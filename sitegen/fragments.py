@@ -221,7 +221,8 @@ def event_body(ev) -> str:
     out.append(f'<dt>Event date</dt><dd data-pagefind-sort="date:{e(sort_date or "0000-00-00")}" '
                f'data-pagefind-filter="month:{e(month)}">{date(ev["event_date"], ev["precision"])}</dd>\n')
     if ev["published"]:
-        out.append(f"<dt>Published</dt><dd>{date(ev['published'])}</dd>\n" if ev["published"] != ev["event_date"] else "")
+        out.append(f"<dt>Published</dt><dd>{date(ev['published'])}</dd>\n"
+                   if ev["published"] != ev["event_date"] else "")
         if not ev["event_date"]:
             out.append("<dt>Note</dt><dd>The source states no date; the timeline files it under "
                        "its publication date.</dd>\n")

@@ -1,6 +1,6 @@
 """What the plan needs of every timeline entry, kept small: one tuple per entry.
 
-The plan (build.py) works out the key of every page on every build: about 93,000 pages for
+The plan (planner.py) works out the key of every page on every build: about 93,000 pages for
 50,000 events. Making a full dict for every event and document first took longer than the rest
 of an incremental build together, which then renders only a thousand pages. So the plan reads
 Entry tuples, and the full dicts the templates use are made only for the entries of pages that
@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from . import data as sitedata
+from .rows import EventRow
 
 
 class Entry(tuple):
@@ -35,10 +36,11 @@ def keys(entries) -> bytes:
     return b"".join(map(by_key, entries))
 
 
-def entry_of_row(r: tuple) -> Entry:
-    """The Entry of an event, from its data.EVENT_ROW tuple."""
-    return tuple.__new__(Entry, ("event:" + r[0], r[0], r[15], r[9], r[9][:7], r[2], r[3],
-                                 sitedata.label_of(r[2]), r[14], r[4], r[5], r[6]))
+def entry_of_row(r: EventRow) -> Entry:
+    """The Entry of an event, from its row."""
+    return tuple.__new__(Entry, ("event:" + r.id, r.id, r.key, r.date, r.date[:7], r.action, r.action_slug,
+                                 sitedata.label_of(r.action), r.countries, r.actor_id, r.target_id,
+                                 r.object_id))
 
 
 ALL = "all"  # a timeline filter not restricted by country, or by action
@@ -60,7 +62,7 @@ def entities_of(entry: Entry) -> set[str]:
 class Changes:
     """What changed since the live site's build, when only events and documents did (no
     story in use, no entity or source changed): the plan then works out only the pages these
-    can change (build.py, _Planner with changes)."""
+    can change (planner.py: each page type's rule)."""
     events: set = field(default_factory=set)  # ids of events added, changed or removed
     documents: set = field(default_factory=set)  # ids of documents whose page may change
     # (country, action) or entity id -> month -> entries gained minus entries lost
@@ -79,7 +81,7 @@ class Changes:
             for row, sign in ((old, -1), (new, 1)):
                 if row is None:
                     continue
-                changes.documents.add(row[1])
+                changes.documents.add(row.document_id)
                 entry = entry_of_row(row)
                 month = entry[MONTH]
                 for facet in facets_of(entry):
@@ -110,6 +112,8 @@ class Index:
         self._entries_made: dict[str, Entry] = {}  # entry id -> its Entry (from_dicts)
         self.to_be_published: tuple = ()  # filed, not yet published (data.to_be_published)
         self.seen: dict[str, tuple[str, str]] = {}  # entry id -> first seen, last changed (data.seen_times)
+        self.taxonomy: dict[str, str] = {}  # action code -> description (store.taxonomy)
+        self.evaluation: dict | None = None  # the recorded evaluation figures (store.evaluation)
 
     # -- made from the rows alone (no story in use) -----------------------------------------------
 
@@ -121,7 +125,7 @@ class Index:
         index.events = index.entries = events
         docs = site.documents
         for e in events:
-            doc = docs.get(site.rows.events[e[ID]][1])
+            doc = docs.get(site.rows.events[e[ID]].document_id)
             if doc is not None:
                 doc["events"].append(e)
         index._link_entities()

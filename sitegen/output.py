@@ -83,7 +83,7 @@ def _read_manifest(folder: Path) -> tuple[dict[str, list], str] | None:
         return None  # older format or cut short: costs one full rewrite
 
 
-def _replace_with_link(src: Path, dest: Path) -> None:
+def _replace_with_link(src: str | Path, dest: str | Path) -> None:
     try:
         os.link(src, dest)
     except FileExistsError:
@@ -91,7 +91,7 @@ def _replace_with_link(src: Path, dest: Path) -> None:
         os.link(src, dest)
 
 
-def _create(dest: Path, data: bytes, exists: bool = False) -> None:
+def _create(dest: str | Path, data: bytes, exists: bool = False) -> None:
     """A new file (a new inode: the old name may be a hard link into the live site). exists:
     the name is taken (saves a failed open)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
@@ -125,7 +125,7 @@ class Output:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             self._lock.close()
-            raise OutputError(f"another build is writing {self.out}")
+            raise OutputError(f"another build is writing {self.out}") from None
         try:
             self._prepare()
         except BaseException:
@@ -187,7 +187,7 @@ class Output:
                 if root is not None:
                     os.makedirs(os.path.join(root, d), exist_ok=True)
 
-    def unchanged_key(self, rel: str, key: str) -> bool:
+    def unchanged_key(self, rel: str, key: str | None) -> bool:
         old = self.live.get(rel)
         return old is not None and old[1] == key and key != "-" and self.salt == self.live_salt
 
@@ -280,36 +280,10 @@ class Output:
             _replace_with_link(path, self.mirror.joinpath(*parts))
         self.record((rel, digest, key, WRITTEN))
 
-    # -- a cache beside the pages (not in the manifest): what the last build made, for reuse ----
-
-    def read_cache(self, name: str):
-        """The value the live site's build saved under this name, or None (missing, damaged, or
-        made by other code: the salt must match)."""
-        try:
-            salt, value = marshal.loads((self.out / name).read_bytes())
-        except (OSError, ValueError, EOFError, TypeError):
-            return None
-        return value if salt == self.salt else None
+    # -- the live site's files, for reuse (the build's own state files: state.py) ----------------
 
     def read_live(self, rel: str) -> bytes:
         return self.out.joinpath(*_check_rel(rel)).read_bytes()
-
-    def write_cache(self, name: str, value) -> None:
-        dest = self.target / name
-        # version 2: no back-references, whose flags depend on reference counts, so the bytes
-        # depend on the value alone (the build is deterministic, this file too)
-        _create(dest, marshal.dumps((self.salt, value), 2))
-        if self.mirror is not None:
-            _replace_with_link(dest, self.mirror / name)
-
-    def keep_cache(self, name: str) -> None:
-        """The live site's cache is still right: the target gets the same file (hard-linked)."""
-        src, dest = self.out / name, self.target / name
-        try:
-            if not (dest.exists() and os.path.samefile(src, dest)):
-                _replace_with_link(src, dest)
-        except FileNotFoundError:
-            dest.unlink(missing_ok=True)  # no cache in the live site: none in the new one either
 
     def target_path(self, rel: str) -> Path:
         self.makedirs([rel])

@@ -1,4 +1,4 @@
-"""The traps of DESIGN.md §7, each against 127.0.0.1: failures end with a recorded reason per
+"""The crawler's traps, each against 127.0.0.1: failures end with a recorded reason per
 source while the other sources finish; politeness; incremental crawls; dedup; canary."""
 
 from __future__ import annotations

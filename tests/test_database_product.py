@@ -11,7 +11,7 @@ import pytest
 from conftest import add_document, rivalry
 
 from rivalry import store
-from rivalry.views import VIEWS
+from rivalry.store.views import VIEWS
 
 
 @pytest.fixture

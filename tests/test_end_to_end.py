@@ -180,7 +180,7 @@ def test_the_sample_site_says_the_same_numbers_everywhere(nightly):
 
     import feedparser
 
-    from sitegen import build
+    from sitegen import plan
 
     out = nightly["out"]
     conn = sqlite3.connect(nightly["db"])
@@ -209,7 +209,7 @@ def test_the_sample_site_says_the_same_numbers_everywhere(nightly):
     assert sum(int(n) for n in table.values()) == stories
     # The feed, the downloads, the country and action pages.
     feed = feedparser.parse((out / "feeds/all.xml").read_bytes())
-    assert len(feed.entries) == min(stories, build.FEED_SIZE)
+    assert len(feed.entries) == min(stories, plan.FEED_SIZE)
     rows = list(csv.DictReader(io.StringIO(page("downloads/stories.csv"))))
     assert len(rows) == stories == len(json.loads(page("downloads/stories.json")))
     assert len(list(csv.DictReader(io.StringIO(page("downloads/events.csv"))))) == reports

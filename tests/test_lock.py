@@ -10,12 +10,12 @@ import time
 
 from conftest import add_document, rivalry
 
-from rivalry.lock import EXIT_BUSY, lock_path
+from rivalry.store.lock import EXIT_BUSY, lock_path
 
 
 def hold_lock(db_file):
     """A real second process that takes the writer lock and keeps it until killed."""
-    code = ("import sys, time; from pathlib import Path; from rivalry.lock import exclusive\n"
+    code = ("import sys, time; from pathlib import Path; from rivalry.store.lock import exclusive\n"
             "with exclusive(Path(sys.argv[1]), 'build'):\n"
             "    print('locked', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code, str(db_file)], stdout=subprocess.PIPE, text=True)

@@ -35,17 +35,23 @@ def test_dev_split_meets_floor():
 
 
 @pytest.mark.skipif(not GAZETTEER_PATH.exists(), reason="nlp/data/entities.jsonl not written yet")
-def test_rivalry_eval_prints_table_and_writes_json(tmp_path):
+def test_rivalry_eval_prints_table_writes_json_and_records_the_figures(tmp_path):
     import json
     import subprocess
     import sys
 
-    out = tmp_path / "eval.json"
+    from rivalry import store
+
+    out, db = tmp_path / "eval.json", tmp_path / "rivalry.db"
     proc = subprocess.run([sys.executable, "-m", "rivalry.cli", "eval", "--split", "dev",
-                           "--json", str(out)], capture_output=True, text=True, timeout=300)
+                           "--json", str(out), "--db", str(db)], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "macro-F1" in proc.stdout and "B-cubed" in proc.stdout
     figures = json.loads(out.read_text())
+    # ... and recorded in the store, measured (the site's methodology page shows the test split)
+    conn = store.open_readonly(db)
+    assert store.evaluation(conn, "dev") == figures
+    assert conn.execute("SELECT origin FROM evaluations").fetchall() == [("measured",)]
     assert figures["split"] == "dev" and "errors" not in figures
     assert set(figures["accuracy"]) >= {"actor", "target", "date", "linking", "stories"}
     assert 0 <= figures["stories"]["bcubed_f1"] <= 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from html.parser import HTMLParser
 
@@ -194,7 +193,7 @@ def test_refuses_to_replace_a_folder_it_did_not_build(db, tmp_path):
 def test_failed_build_leaves_previous_site_untouched(built, monkeypatch):
     out, _, _ = built
     before = snapshot(out)
-    import sitegen.build as b
+    import sitegen.render as b
 
     db = _reopen(out)
     with db.conn:
@@ -298,7 +297,7 @@ def test_downloads_made_from_the_last_builds_lines_are_exact(built, monkeypatch)
 
 
 def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch, tmp_path):
-    """The store's change log (rivalry/store.py) says nothing the site shows changed: the live
+    """The store's change log (rivalry/store/schema.py) says nothing the site shows changed: the live
     pages are kept without loading or planning anything; any change, or a new eval file, and
     the store is read again."""
     from sitegen import data as sitedata
@@ -322,9 +321,8 @@ def test_a_build_with_nothing_changed_does_not_read_the_store(built, monkeypatch
     assert loads == [1] and "Nvidia Corp" in read(out, "entities/nvidia.html")
     build_site(db, out)
     assert loads == [1]
-    evaluation = tmp_path / "eval.json"
-    evaluation.write_text(json.dumps({"per_class": {"tariff": {"f1": 0.5}}, "macro_f1": 0.25}))
-    monkeypatch.setenv("RIVALRY_EVAL_JSON", str(evaluation))
+    from rivalry import store
+    store.record_evaluation(db, {"per_class": {"tariff": {"f1": 0.5}}, "macro_f1": 0.25}, store.MEASURED)
     build_site(db, out)
     assert loads == [1, 1]
     with db.conn:

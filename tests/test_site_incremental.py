@@ -11,7 +11,8 @@ from site_fixtures import add_stories, event, populate
 from test_site import snapshot
 
 from sitegen import data as sitedata
-from sitegen.build import LOAD_CACHE, LOAD_DELTA, build_site
+from sitegen.build import build_site
+from sitegen.state import LOAD_CACHE, LOAD_DELTA
 from sitegen.index import Changes
 
 FILE_COUNTS = ("written", "unchanged", "removed", "rendered", "search_seconds")

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 import feedparser
 import pytest
 
-from sitegen import build
+from sitegen import plan, render
 from sitegen.build import build_site
 from site_fixtures import event, populate
 
@@ -90,7 +90,7 @@ def test_filters_and_pagination_are_pages(big):
     # 124 events in all, more than a page: the front page shows the newest 50 and an index of
     # month pages, which are the pagination (stable: a new event only changes its own month).
     front = (out / "timeline/all/all.html").read_text()
-    assert front.count('<li class="event">') == build.PER_PAGE
+    assert front.count('<li class="event">') == plan.PER_PAGE
     assert 'href="../../timeline/all/all/2024-03.html">Mar <span class="n">10</span>' in front
     months = sorted(p.name for p in (out / "timeline/all/all").iterdir())
     assert months == [f"2024-{m:02d}.html" for m in range(1, 13)] + [
@@ -148,7 +148,7 @@ def test_feeds_parse(big):
         for entry in parsed.entries:
             assert entry.id.startswith("tag:") and entry.updated_parsed and entry.link
     allfeed = feedparser.parse((out / "feeds/all.xml").read_bytes())
-    assert len(allfeed.entries) == build.FEED_SIZE
+    assert len(allfeed.entries) == plan.FEED_SIZE
     assert allfeed.entries[0].title.startswith("<script>")  # text, escaped in the XML
     nvidia = feedparser.parse((out / "feeds/entities/nvidia.xml").read_bytes())
     assert {e.link.rsplit("/", 1)[-1] for e in nvidia.entries} == {
@@ -228,7 +228,7 @@ def test_feeds_use_the_absolute_site_url_when_given(db, tmp_path, monkeypatch):
         build_site(db, out, search_index=False)
 
 
-def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
+def test_methodology_shows_the_eval_figures(db, tmp_path):
     populate(db)
     figures = {"split": "test", "items": 101, "macro_f1": 0.8125,
                "per_class": {"export_control": {"precision": 0.9, "recall": 0.75, "f1": 0.818,
@@ -236,9 +236,8 @@ def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
                              "<script>": {"precision": "x", "support": 1}},
                "accuracy": {"actor": 0.875, "date": 0.5}, "support": {"actor": 40, "date": 40},
                "errors": [{"text": "not shown"}]}
-    path = tmp_path / "eval.json"
-    path.write_text(json.dumps(figures))
-    monkeypatch.setenv("RIVALRY_EVAL_JSON", str(path))
+    from rivalry import store
+    store.record_evaluation(db, figures, store.MEASURED)
     out = tmp_path / "public"
     build_site(db, out, search_index=False)
     page = (out / "methodology.html").read_text()
@@ -247,7 +246,8 @@ def test_methodology_shows_the_eval_figures(db, tmp_path, monkeypatch):
     assert "<td>actor</td><td>0.88</td><td>40</td>" in page
     assert "&lt;script&gt;" in page and "<script>" not in page.split("</head>")[1]
     assert "not shown" not in page
-    path.write_text("{broken")
+    with db.conn:
+        db.execute("UPDATE evaluations SET figures = '{broken'")
     build_site(db, out, search_index=False)
     assert "No evaluation figures" in (out / "methodology.html").read_text()
 
@@ -266,7 +266,7 @@ def test_parallel_build_matches_serial(db, tmp_path, monkeypatch):
             [event(f"d0000000000{i:05d}", docs["mofcom"], "tariff", "cn-mofcom", "nvidia",
                    f"2023-{1 + i % 12:02d}-{1 + i % 28:02d}", f"MOFCOM tariff {i}.")
              for i in range(80)], pk="id")
-    monkeypatch.setattr(build, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(render, "PARALLEL_MIN", 0)
     serial, parallel = tmp_path / "serial", tmp_path / "parallel"
     build_site(db, serial, search_index=False, workers=1, snapshot=False)
     counts = build_site(db, parallel, search_index=False, workers=2, snapshot=False)

@@ -99,8 +99,10 @@ class ApiSpider(SourceSpider):
 
     def newest_stored(self) -> str | None:
         import sqlite3
+        if not self.db_path:
+            return None
         try:
-            conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            conn = store.connect(self.db_path, mode="mode=ro")
             row = conn.execute("SELECT max(published_at) FROM documents WHERE source_id = ?",
                                [self.source["id"]]).fetchone()
             conn.close()

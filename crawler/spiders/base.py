@@ -45,20 +45,22 @@ class SourceSpider(scrapy.Spider):
     def __init__(self, source: dict | str | None = None, refresh: bool = False,
                  since: str | None = None, resume: bool = False, **kwargs):
         super().__init__(**kwargs)
-        if not isinstance(source, dict):  # `scrapy crawl feed -a source=whitehouse` in crawler/
+        if isinstance(source, dict):
+            config: dict = source
+        else:  # `scrapy crawl feed -a source=whitehouse` in crawler/
             from crawler.sources import load_sources
             matches = [s for s in load_sources()["sources"] if s["id"] == source]
             if not matches:
                 raise ValueError(f"no source {source!r} in the sources file (-a source=ID)")
-            source = matches[0]
-        self.source = source
+            config = matches[0]
+        self.source = config
         self.refresh = refresh in (True, "1", "true", "yes")
         # The previous crawl did not finish: do not stop paging at the first page of known items.
         self.resume = resume in (True, "1", "true", "yes") or self.refresh
         self.since = to_utc_iso(since) if since else None
-        self.tz = source.get("timezone", "UTC")
+        self.tz = config.get("timezone", "UTC")
         self._known: set[str] | None = None
-        self.db_path = None
+        self.db_path: str | None = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -93,8 +95,10 @@ class SourceSpider(scrapy.Spider):
     def forget_validators(self, url: str) -> None:
         """A page that failed (bot-check, broken JSON) must not earn a 304 next time: the
         conditional-GET middleware stored its ETag before the page was parsed."""
+        if not self.db_path:
+            return
         try:
-            conn = sqlite3.connect(self.db_path, timeout=30)
+            conn = store.connect(self.db_path)
             with conn:
                 conn.execute("DELETE FROM http_cache WHERE url = ?", [url])
             conn.close()
@@ -190,7 +194,7 @@ class SourceSpider(scrapy.Spider):
         if self._known is None:
             self._known = set()
             try:
-                conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+                conn = store.connect(self.db_path, mode="mode=ro")
                 # Every source's documents: the same item reached by another route is known too.
                 # Not one still to be published: its published version must be fetched.
                 self._known = {row[0] for row in conn.execute(

@@ -1,48 +1,19 @@
-"""The one SQLite file every stage reads and writes.
+"""The schema of the one SQLite file every stage reads and writes, created and upgraded here and
+nowhere else.
 
-The schema is created and upgraded here and nowhere else. Its version lives in
-``PRAGMA user_version``; ``MIGRATIONS[n]`` upgrades a file from version n to n+1,
-so an older database is upgraded in place the first time a newer rivalry opens it.
+Its version lives in ``PRAGMA user_version``; ``MIGRATIONS[n]`` upgrades a file from version n
+to n+1, so an older database is upgraded in place the first time a newer rivalry opens it.
 Stages talk to each other only through these tables (see docs/data-model.md).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-from contextlib import contextmanager
-import sqlite3
-from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
-DEFAULT_DB = Path("data") / "rivalry.db"
+from rivalry.store.errors import StoreError
 
-
-class StoreError(Exception):
-    """A database that cannot be opened or used; the message names the file."""
-
-
-def db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """The database path: --db, else $RIVALRY_DB, else data/rivalry.db."""
-    return Path(explicit or os.environ.get("RIVALRY_DB") or DEFAULT_DB)
-
-
-def utc_now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def document_id(canonical_url: str) -> str:
-    """Stable document id derived from the canonical URL, so upserts are idempotent."""
-    return hashlib.sha1(canonical_url.encode("utf-8")).hexdigest()[:16]
-
-
-def content_hash(title: str | None, text: str | None) -> str:
-    return hashlib.sha256(f"{title or ''}\n{text or ''}".encode("utf-8")).hexdigest()
-
-
-# --- schema ---------------------------------------------------------------------------------
 
 def _v1(db: sqlite_utils.Database) -> None:
     db.executescript(
@@ -144,7 +115,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         """
     )
     # FTS5 over title + text; sqlite-utils' triggers keep it in sync on insert, update, delete.
-    db["documents"].enable_fts(["title", "text"], create_triggers=True)
+    db.table("documents").enable_fts(["title", "text"], create_triggers=True)
 
 
 def _v2(db: sqlite_utils.Database) -> None:
@@ -292,16 +263,6 @@ def _v6(db: sqlite_utils.Database) -> None:
     db.executescript("\n".join(script))
 
 
-def change_state(conn) -> tuple[str, int] | None:
-    """(token, seq) of a store: equal twice, nothing the site shows changed in between. None for
-    a store without the change log."""
-    try:
-        row = conn.execute("SELECT token, seq FROM change_seq WHERE id = 1").fetchone()
-    except sqlite3.DatabaseError:
-        return None
-    return (row[0], row[1]) if row else None
-
-
 def _v7(db: sqlite_utils.Database) -> None:
     # Document-first tagging: an event is a timeline entry that its document reports as new, or
     # an earlier action it mentions as context (shown on its own date, never as new); dates carry
@@ -358,156 +319,36 @@ def _v8(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
+def _v9(db: sqlite_utils.Database) -> None:
+    # The methodology page's inputs, written by the stages that own them, so the site reads only
+    # the store: the taxonomy the tagger used (nlp/tagger.py writes it at every tag run), and the
+    # tagger's evaluation figures (`rivalry eval` writes what it measured; `rivalry tag` records
+    # the figures shipped with the package, docs/eval.json, unless eval measured some).
+    # One transaction with the user_version, as in _v8.
+    if not db.conn.in_transaction:
+        db.execute("BEGIN")
+    for statement in (
+        """CREATE TABLE taxonomy (
+            code TEXT PRIMARY KEY,        -- action code, as in events.action
+            description TEXT NOT NULL,    -- what it means (nlp/data/actions.toml)
+            pipeline_version TEXT NOT NULL -- the tagger version that used it
+        )""",
+        """CREATE TABLE evaluations (
+            split TEXT PRIMARY KEY,       -- the gold split scored: test | dev
+            figures TEXT NOT NULL,        -- JSON, as `rivalry eval --json` writes it
+            pipeline_version TEXT,        -- the tagger version scored
+            origin TEXT NOT NULL,         -- measured (by `rivalry eval`) | shipped (docs/eval.json)
+            recorded_at TEXT NOT NULL     -- when it was written here
+        )""",
+    ):
+        db.execute(statement)
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def _database_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
-    # Let SQLite itself recognise a foreign file: opening and closing the file with Python would
-    # drop every POSIX lock this process holds on it (fcntl locks are per process, not per fd).
-    if "file is not a database" in str(exc):
-        return StoreError(f"{path} is not an SQLite database")
-    if "malformed" in str(exc):
-        return StoreError(damaged_message(path, str(exc)))
-    return StoreError(f"{path}: {exc}")
-
-
-def open_db(path: str | os.PathLike | None = None, *, create: bool = True,
-            check: bool = True) -> sqlite_utils.Database:
-    """Open (and create or upgrade) the store for writing.
-
-    Nothing is written before the file has passed ``PRAGMA quick_check`` (``check``): a
-    damaged file is refused as it is, not given a run row first."""
-    path = db_path(path)
-    if not path.exists():
-        if not create:
-            raise StoreError(f"{path} does not exist (run `rivalry crawl` or `rivalry nightly` first)")
-        path.parent.mkdir(parents=True, exist_ok=True)
-    _check_writable(path)
-    try:
-        conn = sqlite3.connect(str(path), timeout=30)
-        db = sqlite_utils.Database(conn)
-        if check:
-            _check_intact(conn, path)
-        # Refuse a newer file before anything here changes it (journal_mode=WAL rewrites the
-        # header of a rollback-journal file).
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            conn.close()
-            raise StoreError(_too_new(path, version))
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA foreign_keys=ON")
-        db.execute("PRAGMA synchronous=NORMAL")
-        migrate(db, path)
-        from rivalry.views import ensure_views
-
-        ensure_views(db)
-    except sqlite3.DatabaseError as exc:
-        raise _database_error(path, exc) from None
-    return db
-
-
-def _check_writable(path: Path) -> None:
-    # access() reports a read-only mount even to root (EROFS), unlike a permission bit. A
-    # writer needs the folder too: WAL keeps its -wal and -shm files beside the database.
-    for place in (path, path.parent):
-        if place.exists() and not os.access(place, os.W_OK):
-            raise StoreError(f"{path}: cannot write to {'the database' if place == path else 'its folder'}"
-                             f" (read-only storage?); writers need the file and its folder writable")
-
-
-def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
-    """PRAGMA quick_check: every b-tree page and its order, not index contents (0.6 s for a
-    200 MB file, warm cache; integrity_check takes twice that)."""
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
-    if problems != ["ok"]:
-        conn.close()
-        # Its rows are multi-line ("*** in database main ***\nPage 12: ..."): one line here.
-        detail = "; ".join(line for row in problems for line in row.splitlines() if not line.startswith("***"))
-        raise StoreError(damaged_message(path, f"quick_check: {detail}") + "; nothing was written")
-
-
-def damaged_message(path: Path, detail: str) -> str:
-    return (f"{path} is damaged ({detail[:300]}); restore it from a backup or the snapshot "
-            f"(rivalry snapshot), or try the sqlite3 shell's .recover")
-
-
-# PRAGMAs a reader may run. Those whose argument names a table or index may take one; the
-# others read a setting and are refused when given a value (which would change it).
-PRAGMAS_WITH_NAME = {"table_info", "table_xinfo", "index_list", "index_info", "index_xinfo",
-                     "foreign_key_list", "integrity_check", "quick_check", "table_list"}
-PRAGMAS_READ_ONLY = {"user_version", "schema_version", "page_count", "page_size", "freelist_count",
-                     "database_list", "compile_options", "collation_list", "function_list",
-                     "module_list", "pragma_list", "journal_mode", "encoding", "data_version"}
-
-
-def reader_authorizer(action, arg1, arg2, db_name, trigger):
-    if action in (sqlite3.SQLITE_ATTACH, sqlite3.SQLITE_DETACH):
-        return sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_PRAGMA:
-        allowed = arg1 in PRAGMAS_WITH_NAME or (arg1 in PRAGMAS_READ_ONLY and arg2 is None)
-        return sqlite3.SQLITE_OK if allowed else sqlite3.SQLITE_DENY
-    return sqlite3.SQLITE_OK
-
-
-def open_readonly(path: str | os.PathLike | None = None) -> sqlite3.Connection:
-    """A read-only connection: SQLite refuses every write (mode=ro, query_only) and the
-    authorizer refuses ATTACH, DETACH and any PRAGMA that could change state.
-
-    On read-only storage (a published snapshot on a read-only mount) a WAL file cannot be read
-    with mode=ro: SQLite must create its -shm file. There the file is opened immutable, which
-    is exact as long as no -wal file holds changes that never reached the database."""
-    path = db_path(path)
-    if not path.exists():
-        raise StoreError(f"{path} does not exist")
-    try:
-        conn = _open_reader(path, "mode=ro")
-    except sqlite3.OperationalError as exc:
-        if not _on_read_only_storage(path):
-            raise _database_error(path, exc) from None
-        wal = path.with_name(path.name + "-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            raise StoreError(f"{path} is on read-only storage with changes still in {wal.name}; "
-                             f"copy both to writable storage, or publish a `rivalry snapshot`") from None
-        try:
-            conn = _open_reader(path, "immutable=1")
-        except sqlite3.DatabaseError as exc2:
-            raise _database_error(path, exc2) from None
-    except sqlite3.DatabaseError as exc:
-        raise _database_error(path, exc) from None
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    conn.set_authorizer(reader_authorizer)
-    if version > SCHEMA_VERSION:
-        raise StoreError(_too_new(path, version))
-    return conn
-
-
-# A reader maps the file (up to SQLite's build limit, 2 GB here) instead of one read() per
-# page: at a million documents a search walks megabytes of the full-text index and a timeline
-# joins thousands of rows at random places. Address space, not memory: the pages are the
-# kernel's file cache, shared with every other reader.
-READER_MMAP_BYTES = 1 << 40
-
-
-def _open_reader(path: Path, mode: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=30)
-    try:
-        conn.execute("PRAGMA query_only=ON")
-        conn.execute(f"PRAGMA mmap_size={READER_MMAP_BYTES}")
-        # Reads the schema page: a file with an SQLite header but a damaged body fails here,
-        # named, instead of at the first query as a bare "file is not a database".
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlite3.DatabaseError:
-        conn.close()
-        raise
-    return conn
-
-
-def _on_read_only_storage(path: Path) -> bool:
-    return not os.access(path.parent, os.W_OK)
-
-
-def _too_new(path: Path, version: int) -> str:
+def too_new(path: Path, version: int) -> str:
     return (f"{path} has schema version {version}, newer than this rivalry understands "
             f"({SCHEMA_VERSION}); upgrade rivalry")
 
@@ -515,121 +356,8 @@ def _too_new(path: Path, version: int) -> str:
 def migrate(db: sqlite_utils.Database, path: Path) -> None:
     version = db.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise StoreError(_too_new(path, version))
+        raise StoreError(too_new(path, version))
     for target in range(version, SCHEMA_VERSION):
         with db.conn:  # each migration is one transaction
             MIGRATIONS[target](db)
             db.execute(f"PRAGMA user_version={target + 1}")
-
-
-# --- writes shared by several stages ---------------------------------------------------------
-
-def upsert_source(db: sqlite_utils.Database, source: dict) -> None:
-    keys = ("id", "name", "owner", "country", "kind", "language", "url", "timezone")
-    row = {k: source.get(k) for k in keys}
-    row["issuer_id"] = source.get("issuer_id", source.get("issuer"))  # sources.toml: `issuer`
-    db["sources"].upsert(row, pk="id")
-
-
-# Status of a document filed for publication but not yet published (the Federal Register's
-# public-inspection desk): the published document, at the same canonical URL, replaces it.
-TO_BE_PUBLISHED = "to_be_published"
-
-
-def upsert_document(db: sqlite_utils.Database, doc: dict) -> str:
-    """Insert or update one document by canonical URL; keep the old version when it changed.
-
-    Returns 'new', 'changed' or 'unchanged'.
-    """
-    doc = cut_text(dict(doc))
-    doc["id"] = document_id(doc["canonical_url"])
-    doc["content_hash"] = content_hash(doc.get("title"), doc.get("text"))
-    doc.setdefault("fetched_at", utc_now())
-    existing = db.execute(
-        "SELECT title, text, published_at, fetched_at, content_hash, status FROM documents WHERE id = ?",
-        [doc["id"]],
-    ).fetchone()
-    if existing is None:
-        db["documents"].insert(doc)
-        return "new"
-    if doc.get("status") == TO_BE_PUBLISHED and existing[5] != TO_BE_PUBLISHED:
-        return "unchanged"  # the desk still lists a document that is published: keep the published
-    if existing[4] == doc["content_hash"] and existing[5] == doc.get("status", "ok"):
-        return "unchanged"
-    db["document_versions"].insert(
-        {"document_id": doc["id"], "title": existing[0], "text": existing[1],
-         "published_at": existing[2], "fetched_at": existing[3], "content_hash": existing[4]}
-    )
-    db["documents"].update(doc["id"], doc)
-    # A changed text invalidates its tags: drop them so the tagger redoes this document, and
-    # with them the mentions and events read from the old text (their offsets point into it):
-    # a run killed before the tagger gets there leaves no events of an untagged document.
-    for table in ("events", "mentions", "taggings"):
-        db.execute(f"DELETE FROM {table} WHERE document_id = ?", [doc["id"]])
-    return "changed"
-
-
-def cut_text(doc: dict) -> dict:
-    """Keep at most limits.MAX_TEXT_CHARS of a document's text, recording the cut in its
-    `extra` (JSON) as {"text_cut": {"chars": original length, "kept": kept}}: every document
-    enters the store here, so none can hold more than the tagger can take in one go."""
-    import json
-
-    from rivalry.limits import MAX_TEXT_CHARS
-
-    text = doc.get("text")
-    if not text or len(text) <= MAX_TEXT_CHARS:
-        return doc
-    extra = doc.get("extra")
-    extra = json.loads(extra) if isinstance(extra, str) else dict(extra or {})
-    extra["text_cut"] = {"chars": len(text), "kept": MAX_TEXT_CHARS}
-    return {**doc, "text": text[:MAX_TEXT_CHARS], "extra": json.dumps(extra, sort_keys=True)}
-
-
-def start_run(db: sqlite_utils.Database, command: str) -> int:
-    """Record a new run. A run still 'running' at this point is a dead one: every writing
-    command holds the writer lock (rivalry/lock.py), so its process was killed before it could
-    finish; it is marked 'interrupted' (finished stays NULL) instead of running forever. (A
-    run stopped by SIGTERM or SIGINT marks itself, see rivalry/shutdown.py.)"""
-    import json
-
-    with db.conn:
-        db.execute("UPDATE runs SET status = 'interrupted', errors = ? WHERE status = 'running'",
-                   [json.dumps({"run": f"interrupted: its process died before finishing "
-                                       f"(found by the next run at {utc_now()})"})])
-        table = db["runs"].insert({"command": command, "started": utc_now(), "status": "running"})
-    return table.last_pk
-
-
-@contextmanager
-def recorded_run(db: sqlite_utils.Database, command: str, counts: dict | None = None,
-                 errors: dict | None = None):
-    """Record a run around a block; yields its id. If the block raises, the run is finished as
-    'failed' ('interrupted' on SIGTERM or SIGINT) with what ``counts`` and ``errors`` hold so
-    far plus the exception under ``command``.
-    On success the block finishes the run itself (it knows whether it was ok or flagged)."""
-    from rivalry.shutdown import Interrupted
-
-    run_id = start_run(db, command)
-    try:
-        yield run_id
-    except BaseException as exc:
-        errors = {} if errors is None else errors
-        errors[command] = str(exc)
-        if isinstance(exc, Interrupted):
-            exc.run_id = run_id  # for the one line the command prints
-        finish_run(db, run_id, "interrupted" if isinstance(exc, Interrupted) else "failed",
-                   counts, errors)
-        raise
-
-
-def finish_run(db: sqlite_utils.Database, run_id: int, status: str,
-               counts: dict | None = None, errors: dict | None = None) -> None:
-    import json
-
-    with db.conn:
-        db["runs"].update(run_id, {
-            "finished": utc_now(), "status": status,
-            "counts": json.dumps(counts or {}, sort_keys=True),
-            "errors": json.dumps(errors or {}, sort_keys=True),
-        })
