@@ -328,7 +328,11 @@ class EntryBuilder:
             self.recorder.extend((info.id, g.action, ev["evidence"], text)
                                  for g, inst in zip(groups, instances) for ev, _, text in inst)
         entries: list[dict] = []
-        in_scope = any(g.china_doc for g in groups) or bool(
+        # (long documents only: the gate was measured on them; a short news item may name
+        # the party it is about without naming China)
+        short = bool(groups) and groups[0].structure is not None and \
+            groups[0].structure.prose_paragraphs <= SHORT_PARAGRAPHS
+        in_scope = short or any(g.china_doc for g in groups) or bool(
             US_CHINA_CONTEXT.search(doc.text) or US_CHINA_CONTEXT.search(info.title or ""))
         for group, chosen in zip(groups, self.accept(groups, instances) if in_scope
                                  else [None] * len(groups)):
