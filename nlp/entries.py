@@ -96,6 +96,11 @@ def _stated(ev: dict) -> date | None:
     return date.fromisoformat(ev["event_date"])
 
 
+def short_item(structure: Structure | None) -> bool:
+    """A news snippet or a one-paragraph release: at most SHORT_PARAGRAPHS of prose."""
+    return structure is not None and structure.prose_paragraphs <= SHORT_PARAGRAPHS
+
+
 def asks(ev: dict, place) -> bool:
     """A reporter's question, or any sentence that is itself a question (a transcript's
     question turn is not always marked "Q"; measured on dev: "Would removing tariffs lead ...?"
@@ -311,8 +316,7 @@ class EntryBuilder:
         # documents) states its act in its lead: a sentence there, not in a question, not a
         # hypothetical, not old. Without a trained model, every document is read so.
         for i, (g, inst) in enumerate(zip(groups, instances)):
-            short = g.structure is not None and g.structure.prose_paragraphs <= SHORT_PARAGRAPHS
-            if out[i] is None and (short or self.model is None):
+            if out[i] is None and (short_item(g.structure) or self.model is None):
                 ok = [(ev, place) for ev, place, _ in inst if place is not None and place.lead
                       and not asks(ev, place) and not g.is_old(ev)
                       and not HYPOTHETICAL.search(ev["evidence"])]
@@ -328,14 +332,13 @@ class EntryBuilder:
             self.recorder.extend((info.id, g.action, ev["evidence"], text)
                                  for g, inst in zip(groups, instances) for ev, _, text in inst)
         entries: list[dict] = []
-        # (long documents only: the gate was measured on them; a short news item may name
-        # the party it is about without naming China)
-        short = bool(groups) and groups[0].structure is not None and \
-            groups[0].structure.prose_paragraphs <= SHORT_PARAGRAPHS
-        in_scope = short or any(g.china_doc for g in groups) or bool(
+        # US_CHINA_CONTEXT gates long documents only (it was measured on them; a short news
+        # item may name the party it is about without naming China); every group of a
+        # document shares its structure and whether it names a Chinese party
+        in_scope = not groups or short_item(groups[0].structure) or groups[0].china_doc or bool(
             US_CHINA_CONTEXT.search(doc.text) or US_CHINA_CONTEXT.search(info.title or ""))
-        for group, chosen in zip(groups, self.accept(groups, instances) if in_scope
-                                 else [None] * len(groups)):
+        chosen_per_group = self.accept(groups, instances) if in_scope else [None] * len(groups)
+        for group, chosen in zip(groups, chosen_per_group):
             entry = self._new_entry(group, chosen, info, version, stable_id) if chosen else None
             if entry is not None:
                 entries.append(entry)
