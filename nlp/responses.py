@@ -21,6 +21,7 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
     import bisect
 
     links: dict[tuple[str, str], dict] = {}
+    stated: set[str] = set()  # stories linked by a stated response (no inferred link then)
     anchors: dict[str, date] = {}
     ents_of: dict[str, set[str]] = {}
 
@@ -89,13 +90,14 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
                 if best_rank is None or rank < best_rank:
                     best, best_rank = o, rank
             if best is not None:
+                stated.add(sid)
                 links[(sid, story_id(best.key))] = {
                     "from_event": ev.id, "from_story": sid,
                     "to_event": rows[story_id(best.key)]["primary_event_id"],
                     "to_story": story_id(best.key), "kind": "response", "basis": "stated",
                     "evidence": ev.evidence}
                 break
-        if any(k[0] == sid for k in links) or c.action not in MEASURES:
+        if sid in stated or c.action not in MEASURES:
             continue
         # inferred: a measure by the other side shortly before, touching what this one touches
         mine = ents(c)

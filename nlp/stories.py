@@ -28,6 +28,7 @@ Reads `events`, `documents`, `sources`, `entities`, `mentions`; writes `stories`
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
@@ -156,7 +157,7 @@ class Ev:
     target_side: str = "*"
 
 
-@dataclass
+@dataclass(eq=False)  # a story is itself: `in` and `==` by identity (comparing fields cost seconds)
 class Cluster:
     key: str
     kind: str                    # identifier | window
@@ -166,12 +167,19 @@ class Cluster:
     first: date | None
     last: date | None
     events: list[Ev] = field(default_factory=list)
+    days: list[date] = field(default_factory=list)  # its events' days, sorted (near_day)
 
     def add(self, ev: Ev) -> None:
         self.events.append(ev)
         if ev.day:
             self.first = min(self.first, ev.day) if self.first else ev.day
             self.last = max(self.last, ev.day) if self.last else ev.day
+            bisect.insort(self.days, ev.day)
+
+    def near_day(self, day: date, days: int) -> bool:
+        """Whether one of its events is dated at most `days` days from `day`."""
+        i = bisect.bisect_left(self.days, day - timedelta(days=days))
+        return i < len(self.days) and self.days[i] <= day + timedelta(days=days)
 
 
 class Sides:
@@ -335,8 +343,7 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
             first, last = c.first, c.last  # set together, by the cluster's first event
             if first is None or last is None or not (first - window <= ev.day <= last + window):
                 continue
-            if c.kind == "identifier" and not any(abs((ev.day - e.day).days) <= WINDOW_DAYS
-                                                  for e in c.events if e.day):
+            if c.kind == "identifier" and not c.near_day(ev.day, WINDOW_DAYS):
                 continue
             if c.kind == "window" and (ev.day - first).days > MAX_SPAN_DAYS:
                 continue
