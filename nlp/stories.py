@@ -20,6 +20,10 @@ Story ids are a hash of the key, and the clustering is a deterministic function 
 (sorted by date and id), so tagging again gives the same ids. Negated events ("did not add")
 belong to no window story.
 
+After a tag run that only added events, cluster_stories decides again only the stories they can
+change (nlp/stories_incremental.py says why that gives the same stories as clustering every
+event); anything else clusters every event again.
+
 **Responses** between stories are found by nlp/responses.py.
 
 Reads `events`, `documents`, `sources`, `entities`, `mentions`; writes `stories`,

@@ -135,7 +135,8 @@ def _recluster(db, sides: Sides, version: str | None) -> dict:
             old_members.setdefault(was[ev.id], []).append(ev)
     changed = [anchor_of(_bare(evs)) for evs in old_members.values()] + \
         [anchor_of(c) for c in clusters]
-    links_from, links = _links(db, sides, version, clusters, rows, min(changed), set(stories))
+    links_from, links = (_links(db, sides, version, clusters, rows, min(changed), set(stories))
+                         if changed else (set(), []))  # nothing read, nothing made: no link moves
     with db.atomic():  # links first out, last in: they name stories
         insert = _drop_links(db, links_from | set(stories), links)
         write_stories(db, changed_rows, moved, unassigned, gone)

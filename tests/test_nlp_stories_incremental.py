@@ -193,3 +193,36 @@ def test_anything_but_new_events_clusters_every_event(tmp_path, edit, monkeypatc
     _add(db, rnd, 4, 600, (328, 330))
     assert cluster_stories(db)["events_placed"] < total
     db.close()
+
+
+def test_a_new_event_that_joins_nothing(tmp_path, monkeypatch):
+    """A negated report ("did not add") in a store with no story near it: nothing to decide."""
+    monkeypatch.setattr(stories_incremental, "REPLAY_LIMIT", 1.0)
+    path = tmp_path / "rivalry.db"
+    db = _store(path)
+    _add(db, random.Random(3), 40, 0, (0, 100))
+    with db.conn:  # no undated report either (each is placed again, as its own story)
+        db.execute("UPDATE events SET event_date = '2024-01-05' WHERE event_date IS NULL")
+    cluster_stories(db)
+    before = _result(path)
+    url = "https://example.org/negated"
+    with db.conn:
+        store.upsert_document(db, {"source_id": "news", "url": url, "canonical_url": url,
+                                   "title": "No listing", "text": "x", "language": "en",
+                                   "published_at": "2024-12-30T00:00:00+00:00"})
+        db["events"].insert({"id": "negated0001", "document_id": store.document_id(url),
+                             "action": "tariff", "actor_id": "us", "target_id": "cn",
+                             "event_date": "2024-12-30", "date_source": "stated",
+                             "modality": "negated", "status": "announced", "trigger": "did",
+                             "evidence": "The US did not add a tariff.", "evidence_start": 0,
+                             "evidence_end": 28, "confidence": 0.9, "pipeline_version": "t"})
+    got = cluster_stories(db)
+    assert got["events_placed"] == 1 and got["stories_changed"] == 0
+    assert _result(path)[0] == before[0] and _result(path)[2] == before[2]
+    scratch = tmp_path / "scratch.db"
+    _copy(path, scratch)
+    other = store.open_db(scratch)
+    cluster_stories(other, incremental=False)
+    other.close()
+    assert _result(path) == _result(scratch)
+    db.close()
