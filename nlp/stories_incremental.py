@@ -24,9 +24,13 @@ Anything else (an event edited or deleted, a document's events retagged, another
 version, an entity's type or country or a source changed, a story written by someone else, two
 stories that would share a key) returns None: every event is clustered again.
 
-Measured on the 50,000-event benchmark store (bench/bench_site.py --stories): clustering
-every event took 7 s (12 s under load), most of it making an Ev of every event (five regular
-expressions over each sentence) and the pass itself.
+Measured on the 50,000-event benchmark store (bench/bench_site.py --stories), after +100
+documents: clustering every event took 7 s on a quiet machine (profiled: making an Ev of every
+event 5.2 s, the pass 4.7 s, responses 3.2 s, story rows 2.6 s of 18.9 s under cProfile), which
+is why only what new events can change is read; this way it took 0.79-1.30 s against 15.8-23.6 s
+in the same run at load 6-7 (docs/benchmarks.md). Narrow reads keep it so: per-story member
+counts (0.27 s) are checked as totals, and the anchors of the stories not read come from their
+events' dates alone, only for stories with an event or document of the response window.
 """
 
 from __future__ import annotations
