@@ -15,27 +15,34 @@ from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, ST
                       _day, story_id)
 
 
+def anchor_of(c: Cluster) -> date:
+    """When the story happened, for ordering responses: the earliest report, or an earlier
+    stated day (a date on the 1st of a month may stand for the whole month: not used)."""
+    days = []
+    for e in c.events:
+        pub = _day(e.published_at) or e.day
+        if e.day and pub and e.day < pub and e.day.day != 1:
+            pub = e.day
+        if pub:
+            days.append(pub)
+    return min(days) if days else (c.first or date.max)
+
+
 def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
-                   mentions_of) -> list[dict]:
-    """event_links rows: stated ("in response to") first, else inferred from timing+overlap."""
+                   mentions_of, of: list[Cluster] | None = None) -> list[dict]:
+    """event_links rows: stated ("in response to") first, else inferred from timing+overlap.
+    of: the stories whose responses to find (default: all); what they answer is looked for in
+    `clusters`, which must hold every story in their windows (nlp/stories_incremental.py)."""
     import bisect
 
     links: dict[tuple[str, str], dict] = {}
+    stated: set[str] = set()  # stories linked by a stated response (no inferred link then)
     anchors: dict[str, date] = {}
     ents_of: dict[str, set[str]] = {}
 
     def anchor(c: Cluster) -> date:
-        """When the story happened, for ordering responses: the earliest report, or an earlier
-        stated day (a date on the 1st of a month may stand for the whole month: not used)."""
         if c.key not in anchors:
-            days = []
-            for e in c.events:
-                pub = _day(e.published_at) or e.day
-                if e.day and pub and e.day < pub and e.day.day != 1:
-                    pub = e.day
-                if pub:
-                    days.append(pub)
-            anchors[c.key] = min(days) if days else (c.first or date.max)
+            anchors[c.key] = anchor_of(c)
         return anchors[c.key]
 
     def ents(c: Cluster) -> set[str]:
@@ -63,7 +70,7 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
         i, j = bisect.bisect_left(days, lo), bisect.bisect_right(days, hi)
         return [t[2] for t in by_side[side][i:j]]
 
-    for c in clusters:
+    for c in clusters if of is None else of:
         if len(c.actor_side) != 2 or c.first is None:
             continue
         sid = story_id(c.key)
@@ -89,13 +96,14 @@ def find_responses(clusters: list[Cluster], rows: dict[str, dict], sides: Sides,
                 if best_rank is None or rank < best_rank:
                     best, best_rank = o, rank
             if best is not None:
+                stated.add(sid)
                 links[(sid, story_id(best.key))] = {
                     "from_event": ev.id, "from_story": sid,
                     "to_event": rows[story_id(best.key)]["primary_event_id"],
                     "to_story": story_id(best.key), "kind": "response", "basis": "stated",
                     "evidence": ev.evidence}
                 break
-        if any(k[0] == sid for k in links) or c.action not in MEASURES:
+        if sid in stated or c.action not in MEASURES:
             continue
         # inferred: a measure by the other side shortly before, touching what this one touches
         mine = ents(c)

@@ -20,6 +20,10 @@ Story ids are a hash of the key, and the clustering is a deterministic function 
 (sorted by date and id), so tagging again gives the same ids. Negated events ("did not add")
 belong to no window story.
 
+After a tag run that only added events, cluster_stories decides again only the stories they can
+change (nlp/stories_incremental.py says why that gives the same stories as clustering every
+event); anything else clusters every event again.
+
 **Responses** between stories are found by nlp/responses.py.
 
 Reads `events`, `documents`, `sources`, `entities`, `mentions`; writes `stories`,
@@ -28,9 +32,11 @@ Reads `events`, `documents`, `sources`, `entities`, `mentions`; writes `stories`
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import re
+import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -156,7 +162,7 @@ class Ev:
     target_side: str = "*"
 
 
-@dataclass
+@dataclass(eq=False)  # a story is itself: `in` and `==` by identity (comparing fields cost seconds)
 class Cluster:
     key: str
     kind: str                    # identifier | window
@@ -166,12 +172,19 @@ class Cluster:
     first: date | None
     last: date | None
     events: list[Ev] = field(default_factory=list)
+    days: list[date] = field(default_factory=list)  # its events' days, sorted (near_day)
 
     def add(self, ev: Ev) -> None:
         self.events.append(ev)
         if ev.day:
             self.first = min(self.first, ev.day) if self.first else ev.day
             self.last = max(self.last, ev.day) if self.last else ev.day
+            bisect.insort(self.days, ev.day)
+
+    def near_day(self, day: date, days: int) -> bool:
+        """Whether one of its events is dated at most `days` days from `day`."""
+        i = bisect.bisect_left(self.days, day - timedelta(days=days))
+        return i < len(self.days) and self.days[i] <= day + timedelta(days=days)
 
 
 class Sides:
@@ -215,11 +228,19 @@ def _compatible_target(a: str, b: str, sides: Sides) -> bool:
 _EVENTS_SQL = """
     SELECT e.id, e.document_id, e.action, e.actor_id, e.target_id, e.object_id, e.event_date,
            e.modality, e.evidence, e.evidence_start, d.source_id, d.extra, d.published_at,
-           d.title, s.country, s.kind, s.owner, e.trigger
+           d.title, s.country, s.kind, s.owner, e.trigger, e.story_id
     FROM events e JOIN documents d ON d.id = e.document_id
     LEFT JOIN sources s ON s.id = d.source_id
     WHERE e.role = 'new'  -- background a document mentions is no report of a story
-    ORDER BY e.event_date IS NULL, e.event_date, e.id"""
+    {also}
+    ORDER BY e.event_date IS NULL, e.event_date, e.id"""  # the clustering's order
+
+
+def events_sql(also: str = "") -> str:
+    """The events the clustering reads (as rows for _ev; column 18 their current story), in its
+    order; `also`: a further condition ("AND ...")."""
+    return _EVENTS_SQL.format(also=also)
+
 
 _NEWS_OWNER_RE = re.compile(r"news|agency|times|post|journal|reuters|press|media|daily|tribune|"
                             r"gdelt|google", re.I)
@@ -265,7 +286,7 @@ def _ev(r, sides: Sides) -> Ev:
 
 
 def _read_events(db, sides: Sides):
-    for r in db.execute(_EVENTS_SQL):
+    for r in db.execute(events_sql()):
         yield _ev(r, sides)
 
 
@@ -295,8 +316,8 @@ def _identifier_cluster(key: str, events: list[Ev]) -> Cluster:
     return c
 
 
-def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
-    """Deterministic clustering of events sorted by (date, id) into stories."""
+def split(events: list[Ev]) -> tuple[dict[str, list[Ev]], list[Ev]]:
+    """Events with an official identifier by story key (in their order), and the others."""
     by_ident: dict[str, list[Ev]] = {}
     rest: list[Ev] = []
     for ev in events:
@@ -305,38 +326,74 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
             by_ident.setdefault(key, []).append(ev)
         else:
             rest.append(ev)
+    return by_ident, rest
+
+
+def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
+    """Deterministic clustering of events sorted by (date, id) into stories."""
+    by_ident, rest = split(events)
     clusters = [_identifier_cluster(k, evs) for k, evs in sorted(by_ident.items())]
-    # identifier stories by (action, day of one of their events): a report looks up the days
-    # within the window instead of scanning every identifier story
-    ident_by_day: dict[tuple[str, date], list[Cluster]] = {}
-    for c in clusters:
-        for day in sorted({e.day for e in c.events if e.day}):
-            ident_by_day.setdefault((c.action, day), []).append(c)
-    open_by_action: dict[str, list[Cluster]] = {}
-    window = timedelta(days=WINDOW_DAYS)
-    undated = 0
+    window = WindowPass(clusters, sides)
     for ev in rest:
+        window.place(ev)
+    return finish(clusters + window.made)
+
+
+class WindowPass:
+    """The events without an identifier, placed one by one in (date, id) order: each joins the
+    best story it can (an identifier story near its date, or an open window story) or starts
+    one. What an event joins depends only on the events before it and the identifier stories,
+    so a pass can also start half way (nlp/stories_incremental.py)."""
+
+    def __init__(self, identifier_clusters: list[Cluster], sides: Sides):
+        self.sides = sides
+        self.made: list[Cluster] = []  # window and undated stories, in the order they started
+        # identifier stories by (action, day of one of their own events): a report looks up the
+        # days within the window instead of scanning every identifier story
+        self.ident_by_day: dict[tuple[str, date], list[Cluster]] = {}
+        for c in identifier_clusters:
+            for day in sorted({e.day for e in c.events if e.day}):
+                self.ident_by_day.setdefault((c.action, day), []).append(c)
+        self.open_by_action: dict[str, list[Cluster]] = {}
+
+    def start(self, ev: Ev) -> Cluster:
+        """A new story for `ev` (an undated event's is its own, keyed by its document)."""
         if ev.day is None:
             c = Cluster(f"{ev.actor_side}|{ev.action}|{ev.target_side}|undated:{ev.document_id}",
                         "window", ev.action, ev.actor_side, ev.target_side, None, None)
-            c.add(ev)
-            clusters.append(c)
-            undated += 1
-            continue
+        else:
+            c = Cluster("", "window", ev.action, ev.actor_side, ev.target_side, None, None)
+            self.open_by_action.setdefault(ev.action, []).append(c)
+        self.made.append(c)
+        return c
+
+    def join(self, c: Cluster, ev: Ev) -> None:
+        c.add(ev)
+        if c.kind == "window":
+            if c.actor_side == "*" and ev.actor_side != "*" and ev.actor_side != c.target_side:
+                c.actor_side = ev.actor_side
+            if c.target_side == "*" and ev.target_side != "*":
+                c.target_side = ev.target_side
+
+    def place(self, ev: Ev) -> None:
+        if ev.day is None:
+            self.start(ev).add(ev)
+            return
         if ev.modality == "negated":
-            continue
+            return
+        sides = self.sides
+        window = timedelta(days=WINDOW_DAYS)
         best, best_rank = None, None
         near_ident: list[Cluster] = []
         for k in range(-WINDOW_DAYS, WINDOW_DAYS + 1):
-            for c in ident_by_day.get((ev.action, ev.day + timedelta(days=k)), ()):
+            for c in self.ident_by_day.get((ev.action, ev.day + timedelta(days=k)), ()):
                 if c not in near_ident:
                     near_ident.append(c)
-        for c in near_ident + open_by_action.get(ev.action, []):
+        for c in near_ident + self.open_by_action.get(ev.action, []):
             first, last = c.first, c.last  # set together, by the cluster's first event
             if first is None or last is None or not (first - window <= ev.day <= last + window):
                 continue
-            if c.kind == "identifier" and not any(abs((ev.day - e.day).days) <= WINDOW_DAYS
-                                                  for e in c.events if e.day):
+            if c.kind == "identifier" and not c.near_day(ev.day, WINDOW_DAYS):
                 continue
             if c.kind == "window" and (ev.day - first).days > MAX_SPAN_DAYS:
                 continue
@@ -354,24 +411,26 @@ def cluster(events: list[Ev], sides: Sides) -> list[Cluster]:
             if best_rank is None or rank < best_rank:
                 best, best_rank = c, rank
         if best is None:
-            best = Cluster("", "window", ev.action, ev.actor_side, ev.target_side, None, None)
-            open_by_action.setdefault(ev.action, []).append(best)
-            clusters.append(best)
-        best.add(ev)
-        if best.kind == "window":
-            if best.actor_side == "*" and ev.actor_side != "*" and ev.actor_side != best.target_side:
-                best.actor_side = ev.actor_side
-            if best.target_side == "*" and ev.target_side != "*":
-                best.target_side = ev.target_side
+            best = self.start(ev)
+        self.join(best, ev)
         # retire window clusters no later event can join (keeps the scan linear)
-        lst = open_by_action.get(ev.action, [])
+        lst = self.open_by_action.get(ev.action, [])
         if len(lst) > 8:
-            open_by_action[ev.action] = [c for c in lst
-                                         if c.last + window >= ev.day]  # type: ignore[operator]  # dated
+            self.open_by_action[ev.action] = [c for c in lst
+                                              if c.last + window >= ev.day]  # type: ignore[operator]  # dated
+
+
+def finish(clusters: list[Cluster]) -> list[Cluster]:
+    """Window stories get their key (sides, action and first day) and every key is made unique,
+    in this order: identifier stories by key, then the others in the order they started."""
     for c in clusters:
         if c.kind == "window" and not c.key:
-            c.key = f"{c.actor_side}|{c.action}|{c.target_side}|{c.first.isoformat()}"  # type: ignore[union-attr]
+            c.key = window_key(c)
     return _unique_keys(clusters)
+
+
+def window_key(c: Cluster) -> str:
+    return f"{c.actor_side}|{c.action}|{c.target_side}|{c.first.isoformat()}"  # type: ignore[union-attr]
 
 
 def _unique_keys(clusters: list[Cluster]) -> list[Cluster]:
@@ -413,12 +472,27 @@ def story_row(c: Cluster, version: str | None) -> dict:
 
 # --- writing ---------------------------------------------------------------------------------
 
-def cluster_stories(db, *, version: str | None = None) -> dict:
-    """(Re)cluster every event into stories and recompute response links; write only changes.
+STORY_COLUMNS = ["id", "key", "key_kind", "action", "actor_id", "target_id", "object_id",
+                 "first_date", "last_date", "headline", "title", "summary", "primary_document_id",
+                 "primary_event_id", "event_count", "document_count"]
 
-    Returns counts: stories, changed (stories written or removed), events_moved, links.
+
+def cluster_stories(db, *, version: str | None = None, incremental: bool = True) -> dict:
+    """Cluster the events into stories and find the response links; write only changes.
+
+    When only new events were tagged since the last clustering (story_clustering), only the
+    stories they can change are decided again (nlp/stories_incremental.py), with the same result
+    as clustering every event; else (or with incremental=False) every event is clustered again.
+    Returns counts: stories, stories_changed (written or removed), events_moved, links,
+    links_stated, events_placed (the events the clustering placed again).
     """
     sides = Sides(db)
+    if incremental:
+        from .stories_incremental import recluster
+
+        counts = recluster(db, sides, version)
+        if counts is not None:
+            return counts
     events = list(_read_events(db, sides))
     clusters = cluster(events, sides)
     rows = {}
@@ -429,6 +503,32 @@ def cluster_stories(db, *, version: str | None = None) -> dict:
         for e in c.events:
             assign[e.id] = row["id"]
 
+    from .responses import find_responses  # responses read the clusters made here
+
+    links = find_responses(clusters, rows, sides, mentions_reader(db))
+    add_summaries(db, rows)
+    existing = {r[0]: r for r in db.execute(f"SELECT {', '.join(STORY_COLUMNS)} FROM stories")}
+    current = {r[0]: r[1] for r in db.execute("SELECT id, story_id FROM events")}
+    changed_rows = [row for sid, row in rows.items()
+                    if existing.get(sid) != tuple(row[c] for c in STORY_COLUMNS)]
+    gone = [sid for sid in existing if sid not in rows]
+    moved = [(sid, eid) for eid, sid in assign.items() if current.get(eid) != sid]
+    unassigned = [eid for eid, sid in current.items() if sid and eid not in assign]
+    with db.atomic():  # one transaction (db.execute alone commits each statement)
+        db.execute("DELETE FROM event_links WHERE kind = 'response'")
+        write_stories(db, changed_rows, moved, unassigned, gone)
+        if links:
+            db["event_links"].insert_all(links)
+        save_state(db, sides, version)
+    return {"stories": len(rows), "stories_changed": len(changed_rows) + len(gone),
+            "events_moved": len(moved), "links": len(links),
+            "links_stated": sum(1 for x in links if x["basis"] == "stated"),
+            "events_placed": len(events)}
+
+
+def mentions_reader(db):
+    """mentions_of(ev): the entity ids named in an event's sentence after its response cue
+    (its document's mentions, read once per document)."""
     mention_rows: dict[str, list[tuple[int, int, str]]] = {}
 
     def mentions_of(ev: Ev) -> set[str]:
@@ -440,10 +540,11 @@ def cluster_stories(db, *, version: str | None = None) -> dict:
         cut = ev.evidence_start + (m.end() if m else 0)
         end = ev.evidence_start + ev.evidence_len + 8  # offsets may shift by mojibake repair
         return {eid for s, e, eid in mention_rows[ev.document_id] if cut <= s and e <= end}
+    return mentions_of
 
-    from .responses import find_responses  # responses read the clusters made here
 
-    links = find_responses(clusters, rows, sides, mentions_of)
+def add_summaries(db, rows: dict[str, dict]) -> None:
+    """Each story row's summary (its primary event's sentence) and headline."""
     primaries = [r["primary_event_id"] for r in rows.values()]
     summary = {}
     for i in range(0, len(primaries), 500):
@@ -454,31 +555,43 @@ def cluster_stories(db, *, version: str | None = None) -> dict:
         r["summary"] = summary.get(r["primary_event_id"])
         r["headline"] = headline(r["title"], r["summary"])
 
-    cols = ["id", "key", "key_kind", "action", "actor_id", "target_id", "object_id",
-            "first_date", "last_date", "headline", "title", "summary", "primary_document_id",
-            "primary_event_id", "event_count", "document_count"]
-    existing = {r[0]: r for r in db.execute(f"SELECT {', '.join(cols)} FROM stories")}
-    current = {r[0]: r[1] for r in db.execute("SELECT id, story_id FROM events")}
-    changed_rows = [row for sid, row in rows.items()
-                    if existing.get(sid) != tuple(row[c] for c in cols)]
-    gone = [sid for sid in existing if sid not in rows]
-    moved = [(sid, eid) for eid, sid in assign.items() if current.get(eid) != sid]
-    unassigned = [eid for eid, sid in current.items() if sid and eid not in assign]
-    with db.atomic():  # one transaction (db.execute alone commits each statement)
-        db.execute("DELETE FROM event_links WHERE kind = 'response'")
-        if unassigned:
-            db.conn.executemany("UPDATE events SET story_id = NULL WHERE id = ?",
-                           [(e,) for e in unassigned])
-        if changed_rows:
-            db["stories"].upsert_all(changed_rows, pk="id")
-        if moved:
-            db.conn.executemany("UPDATE events SET story_id = ? WHERE id = ?", moved)
-        if gone:
-            db.conn.executemany("UPDATE events SET story_id = NULL WHERE story_id = ?",
-                           [(s,) for s in gone])
-            db.conn.executemany("DELETE FROM stories WHERE id = ?", [(s,) for s in gone])
-        if links:
-            db["event_links"].insert_all(links)
-    return {"stories": len(rows), "stories_changed": len(changed_rows) + len(gone),
-            "events_moved": len(moved), "links": len(links),
-            "links_stated": sum(1 for x in links if x["basis"] == "stated")}
+
+def write_stories(db, changed_rows: list[dict], moved: list, unassigned: list, gone: list) -> None:
+    """Story rows and memberships (inside the caller's transaction)."""
+    if unassigned:
+        db.conn.executemany("UPDATE events SET story_id = NULL WHERE id = ?",
+                            [(e,) for e in unassigned])
+    if changed_rows:
+        db["stories"].upsert_all(changed_rows, pk="id")
+    if moved:
+        db.conn.executemany("UPDATE events SET story_id = ? WHERE id = ?", moved)
+    if gone:
+        db.conn.executemany("UPDATE events SET story_id = NULL WHERE story_id = ?",
+                            [(s,) for s in gone])
+        db.conn.executemany("DELETE FROM stories WHERE id = ?", [(s,) for s in gone])
+
+
+def inputs_digest(db, sides: Sides) -> str:
+    """What the clustering reads besides events and documents: each entity's type and country
+    (its side) and each source's country, kind and owner (how official a report is)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(sorted(sides.info.items())).encode("utf-8", "surrogatepass"))
+    h.update(repr(db.execute("SELECT id, country, kind, owner FROM sources ORDER BY id").fetchall())
+             .encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def save_state(db, sides: Sides, version: str | None) -> None:
+    """Where this clustering leaves the store (story_clustering; inside its transaction, after
+    its writes): the next one reads the events changed after this."""
+    try:
+        change = db.execute("SELECT token, seq FROM change_seq WHERE id = 1").fetchone()
+        if change is None:
+            return
+        db.execute("INSERT INTO story_clustering (id, token, seq, inputs, pipeline_version) "
+                   "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, "
+                   "seq = excluded.seq, inputs = excluded.inputs, "
+                   "pipeline_version = excluded.pipeline_version",
+                   [change[0], change[1], inputs_digest(db, sides), version])
+    except sqlite3.OperationalError:  # a store without the change log: every run clusters all
+        return

@@ -116,6 +116,7 @@ def test_a_filled_version_7_store_upgrades_to_the_same_timeline(synthetic, tmp_p
         conn.execute("DROP TABLE event_entities")
         conn.execute("DROP TABLE taxonomy")  # and migration 9's tables
         conn.execute("DROP TABLE evaluations")
+        conn.execute("DROP TABLE story_clustering")  # and migration 10's
         conn.execute("PRAGMA user_version = 7")
     conn.close()
     store.open_db(path).close()
@@ -200,6 +201,7 @@ def test_a_failed_migration_to_version_8_leaves_the_store_at_version_7(synthetic
         conn.execute("DROP TABLE event_entities")
         conn.execute("DROP TABLE taxonomy")  # and migration 9's tables
         conn.execute("DROP TABLE evaluations")
+        conn.execute("DROP TABLE story_clustering")  # and migration 10's
         conn.execute("CREATE TRIGGER event_entities_insert AFTER INSERT ON runs BEGIN SELECT 1; END")
         conn.execute("PRAGMA user_version = 7")
     conn.close()

@@ -19,22 +19,24 @@ from sitegen.build import build_site
 
 
 def back_to_version_8(path) -> None:
-    """The store as the previous rivalry left it: no taxonomy, no evaluations."""
+    """The store as an earlier rivalry left it: no taxonomy, no evaluations (and no
+    story_clustering, which version 10 adds)."""
     conn = sqlite3.connect(path)
     with conn:
+        conn.execute("DROP TABLE story_clustering")
         conn.execute("DROP TABLE taxonomy")
         conn.execute("DROP TABLE evaluations")
         conn.execute("PRAGMA user_version = 8")
     conn.close()
 
 
-def test_a_version_8_store_upgrades_to_9_with_its_rows(db_file):
+def test_a_version_8_store_upgrades_to_10_with_its_rows(db_file):
     db = store.open_db(db_file)
     add_document(db, url="https://example.gov/a", title="A", text="Some text.")
     db.close()
     back_to_version_8(db_file)
     db = store.open_db(db_file)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION == 9
+    assert db.execute("PRAGMA user_version").fetchone()[0] == store.SCHEMA_VERSION == 10
     assert db.execute("SELECT count(*) FROM documents").fetchone()[0] == 1
     assert db.execute("SELECT count(*) FROM taxonomy").fetchone()[0] == 0
     assert store.evaluation(db.conn) is None and store.taxonomy(db.conn) == {}

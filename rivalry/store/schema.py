@@ -344,7 +344,22 @@ def _v9(db: sqlite_utils.Database) -> None:
         db.execute(statement)
 
 
-MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9]
+def _v10(db: sqlite_utils.Database) -> None:
+    # Stories clustered again only where new events can change them (nlp/stories_incremental.py):
+    # the change counter the last clustering left, and a fingerprint of what it read besides
+    # events and documents (the entities' sides, the sources' kinds), so the next one knows
+    # which events are new since.
+    db.execute(
+        """CREATE TABLE story_clustering (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            token TEXT NOT NULL,          -- change_seq.token: which store the counter is of
+            seq INTEGER NOT NULL,         -- change_seq.seq right after the clustering's writes
+            inputs TEXT NOT NULL,         -- fingerprint of the entities and sources it read
+            pipeline_version TEXT         -- the tagger version that clustered
+        )""")
+
+
+MIGRATIONS = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8, _v9, _v10]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
