@@ -425,7 +425,9 @@ class DashTextCommand(click.Command):
 @one_line_errors
 def search(db, text, action, entity, country, since, limit, fmt):
     """Full-text search over titles (weighted) and text: "exact phrase", prefix*, AND/OR/NOT.
-    Text starting with a dash goes after -- and in quotes: rivalry search -- '"-export"'."""
+    Past 10,000 matches (after the filters) the 10,000 stored last are ranked: narrow a common
+    word to reach older documents. Text starting with a dash goes after -- and in quotes:
+    rivalry search -- '"-export"'."""
     from rivalry.reading import search_documents
 
     hits = search_documents(store.open_readonly(db), text, action=action, entity=entity,
