@@ -239,3 +239,25 @@ def test_a_search_with_more_matches_than_it_ranks_ranks_the_newest(synthetic, mo
     # Fewer matches than the cap: every one is ranked, as before.
     monkeypatch.setattr(reading, "RANKED_MATCHES", matches)
     assert [(h["id"], h["rank"], h["snippet"]) for h in search_documents(conn, text)] == old_search(conn, text)
+
+
+def test_rivalry_timeline_pages_by_key_through_the_whole_list(synthetic):
+    import json
+
+    from conftest import rivalry
+
+    params = {"entity": "entity-1", "start": "2022-01-01", "end": "2023-01-01"}
+    conn = store.open_readonly(synthetic)
+    whole = [row[-3] for row in conn.execute(NEW_TIMELINE, params)]  # event_id
+    seen, after, pages = [], [], 0
+    while True:
+        result = rivalry("timeline", "--db", synthetic, "entity-1", "--since", "2022-01-01",
+                         "--until", "2023-01-01", "--limit", 15, "--jsonl", *after)
+        seen += [json.loads(line)["event_id"] for line in result.stdout.splitlines()]
+        pages += 1
+        if "next page: --after " not in result.stderr:
+            break
+        after = ["--after", result.stderr.split("--after ")[1].strip()]
+    assert pages > 2 and seen == whole
+    bad = rivalry("timeline", "--db", synthetic, "entity-1", "--after", "2022-01-01", check=False)
+    assert bad.returncode == 2 and "DATE/EVENT_ID" in bad.stderr
