@@ -142,7 +142,7 @@ def entity_timeline_page(conn: sqlite3.Connection, entity: str, *, since: str | 
 # FTS5 computes bm25 for every match before the top hits are kept (no top-k early stop): "export"
 # matches 450,000 of a million documents and took ~450 ms. A search ranks at most this many
 # matches, the most recently stored ones (highest rowid: documents are stored as they are
-# crawled), which FTS5 finds walking its index backwards and stops. A search with fewer matches
+# crawled), which FTS5 finds walking its index backwards, and stops. A search with fewer matches
 # ranks them all, as before. See docs/benchmarks.md, "A decade of news".
 RANKED_MATCHES = 10_000
 
@@ -174,19 +174,17 @@ def search_documents(conn: sqlite3.Connection, text: str, *, action: str | None 
     # documents before the LIMIT costs more than the ranking itself.
     filters = f" AND rowid IN (SELECT d.rowid FROM documents d WHERE {' AND '.join(where)})" \
         if where else ""
+    # FTS5 walks the matches in descending rowid order and stops after RANKED_MATCHES of them,
+    # computing bm25 only for those; the best `limit` of them are joined to documents.
+    sql = f"""
+        WITH newest AS (
+            SELECT rowid, bm25(documents_fts, 10.0, 1.0) AS rank FROM documents_fts
+            WHERE documents_fts MATCH :q{filters} ORDER BY rowid DESC LIMIT :ranked),
+        hits AS (SELECT rowid, rank FROM newest ORDER BY rank, rowid LIMIT :limit)
+        SELECT d.rowid, d.id, d.published_at, d.title, d.url, d.source_id, hits.rank
+        FROM hits JOIN documents d ON d.rowid = hits.rowid ORDER BY hits.rank, hits.rowid"""
     try:
-        # The RANKED_MATCHES-th newest match, if there are that many: rank from it on.
-        floor = conn.execute(
-            f"SELECT rowid FROM documents_fts WHERE documents_fts MATCH :q{filters} "
-            "ORDER BY rowid DESC LIMIT 1 OFFSET :skip", {**params, "skip": RANKED_MATCHES - 1}).fetchone()
-        newest = " AND rowid >= :floor" if floor else ""
-        sql = f"""
-            WITH hits AS (
-                SELECT rowid, bm25(documents_fts, 10.0, 1.0) AS rank FROM documents_fts
-                WHERE documents_fts MATCH :q{newest}{filters} ORDER BY rank, rowid LIMIT :limit)
-            SELECT d.rowid, d.id, d.published_at, d.title, d.url, d.source_id, hits.rank
-            FROM hits JOIN documents d ON d.rowid = hits.rowid ORDER BY hits.rank, hits.rowid"""
-        cursor = conn.execute(sql, {**params, "floor": floor[0] if floor else None})
+        cursor = conn.execute(sql, {**params, "ranked": RANKED_MATCHES})
         columns = [c[0] for c in cursor.description]
         hits = [dict(zip(columns, row)) for row in cursor]
         snippets = _snippets(conn, text, [hit["rowid"] for hit in hits])
