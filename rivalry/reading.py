@@ -141,10 +141,10 @@ def entity_timeline_page(conn: sqlite3.Connection, entity: str, *, since: str | 
 
 # FTS5 computes bm25 for every match before the top hits are kept (no top-k early stop): "export"
 # matches 561,005 of the benchmark's million documents and took ~450 ms on a quiet machine, 2.3 s
-# under load. A search ranks at most this many
-# matches, the most recently stored ones (highest rowid: documents are stored as they are
-# crawled), which FTS5 finds walking its index backwards, and stops. A search with fewer matches
-# ranks them all, as before. See docs/benchmarks.md, "A decade of news".
+# under load. A search ranks at most this many matches, the most recently stored ones (highest
+# rowid: documents are stored as they are crawled), which FTS5 finds walking its index
+# backwards, and stops. A search with fewer matches ranks them all, as before. See
+# docs/benchmarks.md, "A decade of news".
 RANKED_MATCHES = 10_000
 
 
