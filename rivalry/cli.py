@@ -397,6 +397,41 @@ def query(db, sql, fmt, timeout, max_memory, no_limits):
     _print_rows(columns, rows, fmt)
 
 
+def _page_key(value: str) -> tuple[str | None, str]:
+    date, sep, event_id = value.rpartition("/")
+    if not sep or not event_id:
+        raise click.BadParameter("give the key printed after the previous page: DATE/EVENT_ID")
+    return date or None, event_id
+
+
+@cli.command()
+@db_option
+@click.argument("entity")
+@click.option("--since", help="Only events on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only events before this date (YYYY-MM-DD).")
+@click.option("--after", "after", metavar="DATE/EVENT_ID", help="The page after this key (printed after "
+              "each full page).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@format_options
+@one_line_errors
+def timeline(db, entity, since, until, after, limit, fmt):
+    """One page of the events touching ENTITY (an entity id), newest first: the
+    timeline_by_entity view read by key, so a page costs the same at any depth and size. The
+    key of the next page goes to stderr."""
+    from rivalry.reading import entity_timeline_page
+
+    columns, rows = entity_timeline_page(store.open_readonly(db), entity, since=since, until=until,
+                                         after=_page_key(after) if after else None, limit=limit)
+    if not columns:
+        click.echo(f"no events of {entity!r}", err=True)
+        return
+    _print_rows(columns, rows, fmt)
+    if len(rows) == limit:
+        last = rows[-1]
+        key = f"{last[columns.index('date')] or ''}/{last[columns.index('event_id')]}"
+        click.echo(f"next page: --after {key}", err=True)
+
+
 class DashTextCommand(click.Command):
     """A command whose TEXT argument may start with a dash: Click reads `-export` as options
     (-e -x ...), so the error says how to pass such a text."""
@@ -425,7 +460,9 @@ class DashTextCommand(click.Command):
 @one_line_errors
 def search(db, text, action, entity, country, since, limit, fmt):
     """Full-text search over titles (weighted) and text: "exact phrase", prefix*, AND/OR/NOT.
-    Text starting with a dash goes after -- and in quotes: rivalry search -- '"-export"'."""
+    Past 10,000 matches (after the filters) the 10,000 stored last are ranked: narrow a common
+    word to reach older documents. Text starting with a dash goes after -- and in quotes:
+    rivalry search -- '"-export"'."""
     from rivalry.reading import search_documents
 
     hits = search_documents(store.open_readonly(db), text, action=action, entity=entity,

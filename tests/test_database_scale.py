@@ -210,3 +210,56 @@ def test_a_failed_migration_to_version_8_leaves_the_store_at_version_7(synthetic
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == 7
     assert not conn.execute("SELECT name FROM sqlite_master WHERE name = 'event_entities'").fetchall()
+
+
+def newest_ranked(conn, text, cap, limit=20, since=None):
+    """The search contract written out plainly: bm25 of the newest ``cap`` matches (those
+    published since ``since``), the best ``limit`` of them, ties by rowid."""
+    where = " AND rowid IN (SELECT rowid FROM documents WHERE published_at >= :since)" if since else ""
+    rows = conn.execute(
+        f"SELECT rowid, bm25(documents_fts, 10.0, 1.0) FROM documents_fts WHERE documents_fts MATCH :q{where} "
+        "ORDER BY rowid DESC LIMIT :cap", {"q": text, "cap": cap, "since": since}).fetchall()
+    ids = dict(conn.execute("SELECT rowid, id FROM documents"))
+    return [(ids[rowid], rank) for rowid, rank in sorted(rows, key=lambda r: (r[1], r[0]))[:limit]]
+
+
+@pytest.mark.parametrize("text", ["export", "licen*", "control OR rule"])
+def test_a_search_with_more_matches_than_it_ranks_ranks_the_newest(synthetic, monkeypatch, text):
+    from rivalry import reading
+
+    conn = store.open_readonly(synthetic)
+    matches = conn.execute("SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", [text]).fetchone()[0]
+    cap = matches // 3
+    assert cap > 20
+    monkeypatch.setattr(reading, "RANKED_MATCHES", cap)
+    new = [(hit["id"], hit["rank"]) for hit in search_documents(conn, text, limit=20)]
+    assert new == newest_ranked(conn, text, cap)
+    assert new != [(doc_id, rank) for doc_id, rank, _ in old_search(conn, text)]  # the contract changed
+    # The cap counts the matches that pass the filters, not all matches.
+    since = [(h["id"], h["rank"]) for h in search_documents(conn, text, since="2024-01-01", limit=20)]
+    assert since == newest_ranked(conn, text, cap, since="2024-01-01")
+    # Fewer matches than the cap: every one is ranked, as before.
+    monkeypatch.setattr(reading, "RANKED_MATCHES", matches)
+    assert [(h["id"], h["rank"], h["snippet"]) for h in search_documents(conn, text)] == old_search(conn, text)
+
+
+def test_rivalry_timeline_pages_by_key_through_the_whole_list(synthetic):
+    import json
+
+    from conftest import rivalry
+
+    params = {"entity": "entity-1", "start": "2022-01-01", "end": "2023-01-01"}
+    conn = store.open_readonly(synthetic)
+    whole = [row[-3] for row in conn.execute(NEW_TIMELINE, params)]  # event_id
+    seen, after, pages = [], [], 0
+    while True:
+        result = rivalry("timeline", "--db", synthetic, "entity-1", "--since", "2022-01-01",
+                         "--until", "2023-01-01", "--limit", 15, "--jsonl", *after)
+        seen += [json.loads(line)["event_id"] for line in result.stdout.splitlines()]
+        pages += 1
+        if "next page: --after " not in result.stderr:
+            break
+        after = ["--after", result.stderr.split("--after ")[1].strip()]
+    assert pages > 2 and seen == whole
+    bad = rivalry("timeline", "--db", synthetic, "entity-1", "--after", "2022-01-01", check=False)
+    assert bad.returncode == 2 and "DATE/EVENT_ID" in bad.stderr
