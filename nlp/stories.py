@@ -442,6 +442,18 @@ def _unique_keys(clusters: list[Cluster]) -> list[Cluster]:
     return clusters
 
 
+def story_rows(clusters: list[Cluster], version: str | None) -> tuple[dict, dict[str, str]]:
+    """The clusters' story rows by id, and the story id of each of their events."""
+    rows = {}
+    assign: dict[str, str] = {}
+    for c in clusters:
+        row = story_row(c, version)
+        rows[row["id"]] = row
+        for e in c.events:
+            assign[e.id] = row["id"]
+    return rows, assign
+
+
 def story_row(c: Cluster, version: str | None) -> dict:
     main = [e for e in c.events if e.action == c.action] or c.events
     # official source first: a document with an identifier, a government source, the actor's
@@ -495,13 +507,7 @@ def cluster_stories(db, *, version: str | None = None, incremental: bool = True)
             return counts
     events = list(_read_events(db, sides))
     clusters = cluster(events, sides)
-    rows = {}
-    assign: dict[str, str] = {}
-    for c in clusters:
-        row = story_row(c, version)
-        rows[row["id"]] = row
-        for e in c.events:
-            assign[e.id] = row["id"]
+    rows, assign = story_rows(clusters, version)
 
     from .responses import find_responses  # responses read the clusters made here
 

@@ -43,7 +43,7 @@ from .responses import RESPONSE_DAYS, STATED_LOOKBACK_DAYS, anchor_of, find_resp
 from .stories import (STORY_COLUMNS, WINDOW_DAYS, Cluster, Ev, Sides, WindowPass, _day, _ev,
                       _identifier_cluster, _unique_keys, add_summaries, events_sql,
                       inputs_digest, mentions_reader, save_state, split, stated_cue, story_id,
-                      story_row, window_key, write_stories)
+                      story_rows, window_key, write_stories)
 
 _IN = "(SELECT value FROM json_each(?))"
 _SUFFIX = re.compile(r"#\d+$")  # what stories._unique_keys adds to a repeated key
@@ -118,13 +118,7 @@ def _recluster(db, sides: Sides, version: str | None) -> dict:
     _keys_are_ours(db, {c.key for c in clusters}, stories)
     _unique_keys(clusters)
 
-    rows = {}
-    assign: dict[str, str] = {}
-    for c in clusters:
-        row = story_row(c, version)
-        rows[row["id"]] = row
-        for e in c.events:
-            assign[e.id] = row["id"]
+    rows, assign = story_rows(clusters, version)
     add_summaries(db, rows)
     changed_rows = [row for sid, row in rows.items()
                     if stories.get(sid) != tuple(row[c] for c in STORY_COLUMNS)]
