@@ -15,16 +15,18 @@ from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, ST
                       _day, story_id)
 
 
+def report_day(day: date | None, published: date | None) -> date | None:
+    """One report's day for a story's anchor: its publication, or an earlier stated day (a
+    date on the 1st of a month may stand for the whole month: not used)."""
+    pub = published or day
+    if day and pub and day < pub and day.day != 1:
+        pub = day
+    return pub
+
+
 def anchor_of(c: Cluster) -> date:
-    """When the story happened, for ordering responses: the earliest report, or an earlier
-    stated day (a date on the 1st of a month may stand for the whole month: not used)."""
-    days = []
-    for e in c.events:
-        pub = _day(e.published_at) or e.day
-        if e.day and pub and e.day < pub and e.day.day != 1:
-            pub = e.day
-        if pub:
-            days.append(pub)
+    """When the story happened, for ordering responses: its earliest report_day."""
+    days = [d for e in c.events if (d := report_day(e.day, _day(e.published_at)))]
     return min(days) if days else (c.first or date.max)
 
 

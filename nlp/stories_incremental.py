@@ -39,7 +39,7 @@ import json
 import re
 from datetime import date, timedelta
 
-from .responses import RESPONSE_DAYS, STATED_LOOKBACK_DAYS, anchor_of, find_responses
+from .responses import RESPONSE_DAYS, STATED_LOOKBACK_DAYS, anchor_of, find_responses, report_day
 from .stories import (STORY_COLUMNS, WINDOW_DAYS, Cluster, Ev, Sides, WindowPass, _day, _ev,
                       _identifier_cluster, _unique_keys, add_summaries, events_sql,
                       inputs_digest, mentions_reader, save_state, split, stated_cue, story_id,
@@ -141,13 +141,8 @@ def _recluster(db, sides: Sides, version: str | None) -> dict:
         if insert:
             db["event_links"].insert_all(insert)
         save_state(db, sides, version)
-    total = db.execute("SELECT count(*) FROM stories").fetchone()[0]
-    n_links, n_stated = db.execute(
-        "SELECT count(*), coalesce(sum(basis = 'stated'), 0) FROM event_links "
-        "WHERE kind = 'response'").fetchone()
-    return {"stories": total, "stories_changed": len(changed_rows) + len(gone),
-            "events_moved": len(moved), "links": n_links, "links_stated": n_stated,
-            "events_placed": sum(1 for ev in rest if ev.id not in before) + len(by_ident)}
+    return _counts(db, len(changed_rows) + len(gone), len(moved),
+                   sum(1 for ev in rest if ev.id not in before) + len(by_ident))
 
 
 def _new_events(db, sides: Sides, version: str | None) -> set[str]:
@@ -268,10 +263,7 @@ def _anchors(db, since: date, skip) -> dict[str, date]:
             continue
         lst = days.setdefault(sid, [])
         when = day(event_date)
-        pub = day(published[:10] if published else None) or when
-        if when and pub and when < pub and when.day != 1:
-            pub = when
-        if pub:
+        if pub := report_day(when, day(published[:10] if published else None)):
             lst.append(pub)
         if when and (sid not in firsts or when < firsts[sid]):
             firsts[sid] = when
@@ -324,6 +316,11 @@ def _drop_links(db, scope: set, links: list[dict]) -> list[dict]:
 def _done(db, sides: Sides, version, changed: int, moved: int, placed: int) -> dict:
     with db.atomic():
         save_state(db, sides, version)
+    return _counts(db, changed, moved, placed)
+
+
+def _counts(db, changed: int, moved: int, placed: int) -> dict:
+    """The counts cluster_stories returns, the totals read from the store."""
     total = db.execute("SELECT count(*) FROM stories").fetchone()[0]
     n_links, n_stated = db.execute(
         "SELECT count(*), coalesce(sum(basis = 'stated'), 0) FROM event_links "
