@@ -11,8 +11,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from .stories import (Cluster, Sides, RESPONSE_DAYS, MEASURES, TECH_CONTROLS, STATED_LOOKBACK_DAYS, stated_cue,
-                      _day, story_id)
+from .stories import Cluster, Sides, _day, story_id
+from .story_cues import stated_cue
+
+RESPONSE_DAYS = 30      # an inferred response follows what it answers within this many days
+STATED_LOOKBACK_DAYS = 400  # a stated response may answer an act this far back
+
+# Measures one government takes against the other; inferred responses link only these.
+MEASURES = {"export_control", "entity_listing", "license_action", "investment_restriction",
+            "tariff", "sanction", "investigation", "access_restriction", "compute_control",
+            "criminal_charge"}
+# Measures that answer each other across kinds (a chip rule answered by a minerals ban).
+TECH_CONTROLS = {"export_control", "entity_listing", "license_action", "sanction"}
 
 
 def report_day(day: date | None, published: date | None) -> date | None:

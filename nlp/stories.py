@@ -24,7 +24,9 @@ After a tag run that only added events, cluster_stories decides again only the s
 change (nlp/stories_incremental.py says why that gives the same stories as clustering every
 event); anything else clusters every event again.
 
-**Responses** between stories are found by nlp/responses.py.
+**Responses** between stories are found by nlp/responses.py; the identifiers and response cues
+a sentence names are read by nlp/story_cues.py; what is read from the store and how stories are
+written is nlp/story_store.py. This module decides which events make one story.
 
 Reads `events`, `documents`, `sources`, `entities`, `mentions`; writes `stories`,
 `events.story_id`, `event_links`. No spaCy here.
@@ -34,101 +36,23 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import json
 import re
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .headlines import headline
+from .story_cues import STATED_RE, document_identifier, identifiers_in
+from .story_store import (STORY_COLUMNS, add_summaries, events_sql, mentions_reader, save_state,
+                          write_stories)
 
 WINDOW_DAYS = 10        # a report joins a story whose dates are this close
 MAX_SPAN_DAYS = 45      # a window story never grows longer than this
-RESPONSE_DAYS = 30      # an inferred response follows what it answers within this many days
-STATED_LOOKBACK_DAYS = 400
 
 GOVERNMENT_TYPES = {"country", "agency", "official", "jurisdiction", "legislature"}
-# Measures one government takes against the other; inferred responses link only these.
-MEASURES = {"export_control", "entity_listing", "license_action", "investment_restriction",
-            "tariff", "sanction", "investigation", "access_restriction", "compute_control",
-            "criminal_charge"}
-# Measures that answer each other across kinds (a chip rule answered by a minerals ban).
-TECH_CONTROLS = {"export_control", "entity_listing", "license_action", "sanction"}
-
-_FR_RE = re.compile(r"\b(?:FR\s+Doc\.?|Federal\s+Register\s+(?:document|doc\.?)(?:\s+(?:No\.?|number))?)"
-                    r"\s*(\d{4}-\d{5})\b", re.I)
-_MOFCOM_RE = re.compile(r"\bAnnouncement\s+No\.?\s*(\d{1,3})\s+of\s+(\d{4})\b|"
-                        r"\bAnnouncement\s*[\[〔(](\d{4})[\]〕)]\s*No\.?\s*(\d{1,3})\b", re.I)
-_BILL_RE = re.compile(r"(?<![\w.])(H\.\s?R\.|S\.|H\.\s?Res\.|S\.\s?Res\.|H\.\s?J\.\s?Res\.)\s?"
-                      r"(\d{1,5})\b")
-_CASE_RE = re.compile(r"\b(\d{1,2}:\d{2}-(?:cr|cv|mj|mc|po)-\d{3,6})\b", re.I)
-_FR_NUMBER_RE = re.compile(r"^\d{4}-\d{5}$")
-
-STATED_RE = re.compile(
-    r"\b(?:in\s+(?:response|retaliation|reaction)\s+to|in\s+response\s+against|"
-    r"(?:as\s+a\s+)?(?:response|retaliation|reprisal)\s+(?:to|for|against)|"
-    r"counter-?measures?\s+(?:against|to|over)|retaliat\w*\s+(?:for|against)|"
-    r"(?:respond|responds|responded|responding)\s+to)\b", re.I)
-
-
-# What a stated response answers is an act ("in response to the U.S. decision"), not a party
-# ("countermeasures against U.S. companies" says what the measure hits, not what it answers).
-ACT_NOUNS = {"decision", "decisions", "move", "moves", "rule", "rules", "measure", "measures",
-             "sanction", "sanctions", "listing", "listings", "addition", "additions", "inclusion",
-             "designation", "designations", "control", "controls", "restriction", "restrictions",
-             "tariff", "tariffs", "duty", "duties", "sale", "sales", "assistance", "action",
-             "actions", "ban", "bans", "investigation", "probe", "crackdown", "curbs", "policy",
-             "policies", "order", "orders", "suppression", "announcement", "step", "steps",
-             "blacklisting", "increase", "hike", "hikes", "levies", "charges", "indictment",
-             "accusations", "provocation", "provocations", "interference"}
-
-
-def stated_cue(sentence: str) -> re.Match | None:
-    """The "in response to <an act>" cue of a sentence, or None."""
-    for m in STATED_RE.finditer(sentence):
-        words = re.findall(r"[A-Za-z][\w'’.-]*", sentence[m.end():])[:8]
-        if any(w.lower().strip(".") in ACT_NOUNS for w in words):
-            return m
-    return None
 
 
 def story_id(key: str) -> str:
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-def identifiers_in(text: str) -> list[str]:
-    """Official identifiers named in a sentence, as story keys, in order of appearance."""
-    found: list[tuple[int, str]] = []
-    for m in _FR_RE.finditer(text):
-        found.append((m.start(), f"fr:{m.group(1)}"))
-    for m in _MOFCOM_RE.finditer(text):
-        if m.group(1):
-            found.append((m.start(), f"mofcom:{m.group(2)}-{int(m.group(1))}"))
-        else:
-            found.append((m.start(), f"mofcom:{m.group(3)}-{int(m.group(4))}"))
-    for m in _BILL_RE.finditer(text):
-        prefix = re.sub(r"[\s.]", "", m.group(1)).lower()
-        found.append((m.start(), f"bill:{prefix}-{int(m.group(2))}"))
-    for m in _CASE_RE.finditer(text):
-        found.append((m.start(), f"case:{m.group(1).lower()}"))
-    return [k for _, k in sorted(found)]
-
-
-def document_identifier(source_id: str, extra: str | None) -> str | None:
-    """The story key of a document's own identifier (documents.extra "identifier")."""
-    if not extra:
-        return None
-    try:
-        ident = (json.loads(extra) or {}).get("identifier")
-    except (ValueError, AttributeError):
-        return None
-    if not ident:
-        return None
-    ident = str(ident).strip()
-    if _FR_NUMBER_RE.match(ident):
-        return f"fr:{ident}"
-    return f"{source_id}:{ident}"
 
 
 def _day(s: str | None) -> date | None:
@@ -223,24 +147,7 @@ def _compatible_target(a: str, b: str, sides: Sides) -> bool:
     return (a_country or b_country) and ca is not None and ca == cb
 
 
-# --- reading ---------------------------------------------------------------------------------
-
-_EVENTS_SQL = """
-    SELECT e.id, e.document_id, e.action, e.actor_id, e.target_id, e.object_id, e.event_date,
-           e.modality, e.evidence, e.evidence_start, d.source_id, d.extra, d.published_at,
-           d.title, s.country, s.kind, s.owner, e.trigger, e.story_id
-    FROM events e JOIN documents d ON d.id = e.document_id
-    LEFT JOIN sources s ON s.id = d.source_id
-    WHERE e.role = 'new'  -- background a document mentions is no report of a story
-    {also}
-    ORDER BY e.event_date IS NULL, e.event_date, e.id"""  # the clustering's order
-
-
-def events_sql(also: str = "") -> str:
-    """The events the clustering reads (as rows for _ev; column 18 their current story), in its
-    order; `also`: a further condition ("AND ...")."""
-    return _EVENTS_SQL.format(also=also)
-
+# --- reading (the rows of story_store.events_sql) ---------------------------------------------
 
 _NEWS_OWNER_RE = re.compile(r"news|agency|times|post|journal|reuters|press|media|daily|tribune|"
                             r"gdelt|google", re.I)
@@ -482,13 +389,6 @@ def story_row(c: Cluster, version: str | None) -> dict:
     }
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-STORY_COLUMNS = ["id", "key", "key_kind", "action", "actor_id", "target_id", "object_id",
-                 "first_date", "last_date", "headline", "title", "summary", "primary_document_id",
-                 "primary_event_id", "event_count", "document_count"]
-
-
 def cluster_stories(db, *, version: str | None = None, incremental: bool = True) -> dict:
     """Cluster the events into stories and find the response links; write only changes.
 
@@ -531,73 +431,3 @@ def cluster_stories(db, *, version: str | None = None, incremental: bool = True)
             "links_stated": sum(1 for x in links if x["basis"] == "stated"),
             "events_placed": len(events)}
 
-
-def mentions_reader(db):
-    """mentions_of(ev): the entity ids named in an event's sentence after its response cue
-    (its document's mentions, read once per document)."""
-    mention_rows: dict[str, list[tuple[int, int, str]]] = {}
-
-    def mentions_of(ev: Ev) -> set[str]:
-        if ev.document_id not in mention_rows:
-            mention_rows[ev.document_id] = db.execute(
-                "SELECT start, end, entity_id FROM mentions WHERE document_id = ?",
-                [ev.document_id]).fetchall()
-        m = stated_cue(ev.evidence)
-        cut = ev.evidence_start + (m.end() if m else 0)
-        end = ev.evidence_start + ev.evidence_len + 8  # offsets may shift by mojibake repair
-        return {eid for s, e, eid in mention_rows[ev.document_id] if cut <= s and e <= end}
-    return mentions_of
-
-
-def add_summaries(db, rows: dict[str, dict]) -> None:
-    """Each story row's summary (its primary event's sentence) and headline."""
-    primaries = [r["primary_event_id"] for r in rows.values()]
-    summary = {}
-    for i in range(0, len(primaries), 500):
-        chunk = primaries[i:i + 500]
-        summary.update(db.execute(f"SELECT id, evidence FROM events WHERE id IN "
-                                  f"({','.join('?' * len(chunk))})", chunk).fetchall())
-    for r in rows.values():
-        r["summary"] = summary.get(r["primary_event_id"])
-        r["headline"] = headline(r["title"], r["summary"])
-
-
-def write_stories(db, changed_rows: list[dict], moved: list, unassigned: list, gone: list) -> None:
-    """Story rows and memberships (inside the caller's transaction)."""
-    if unassigned:
-        db.conn.executemany("UPDATE events SET story_id = NULL WHERE id = ?",
-                            [(e,) for e in unassigned])
-    if changed_rows:
-        db["stories"].upsert_all(changed_rows, pk="id")
-    if moved:
-        db.conn.executemany("UPDATE events SET story_id = ? WHERE id = ?", moved)
-    if gone:
-        db.conn.executemany("UPDATE events SET story_id = NULL WHERE story_id = ?",
-                            [(s,) for s in gone])
-        db.conn.executemany("DELETE FROM stories WHERE id = ?", [(s,) for s in gone])
-
-
-def inputs_digest(db, sides: Sides) -> str:
-    """What the clustering reads besides events and documents: each entity's type and country
-    (its side) and each source's country, kind and owner (how official a report is)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr(sorted(sides.info.items())).encode("utf-8", "surrogatepass"))
-    h.update(repr(db.execute("SELECT id, country, kind, owner FROM sources ORDER BY id").fetchall())
-             .encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
-
-
-def save_state(db, sides: Sides, version: str | None) -> None:
-    """Where this clustering leaves the store (story_clustering; inside its transaction, after
-    its writes): the next one reads the events changed after this."""
-    try:
-        change = db.execute("SELECT token, seq FROM change_seq WHERE id = 1").fetchone()
-        if change is None:
-            return
-        db.execute("INSERT INTO story_clustering (id, token, seq, inputs, pipeline_version) "
-                   "VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, "
-                   "seq = excluded.seq, inputs = excluded.inputs, "
-                   "pipeline_version = excluded.pipeline_version",
-                   [change[0], change[1], inputs_digest(db, sides), version])
-    except sqlite3.OperationalError:  # a store without the change log: every run clusters all
-        return

@@ -40,10 +40,11 @@ import re
 from datetime import date, timedelta
 
 from .responses import RESPONSE_DAYS, STATED_LOOKBACK_DAYS, anchor_of, find_responses, report_day
-from .stories import (STORY_COLUMNS, WINDOW_DAYS, Cluster, Ev, Sides, WindowPass, _day, _ev,
-                      _identifier_cluster, _unique_keys, add_summaries, events_sql,
-                      inputs_digest, mentions_reader, save_state, split, stated_cue, story_id,
-                      story_rows, window_key, write_stories)
+from .stories import (WINDOW_DAYS, Cluster, Ev, Sides, WindowPass, _day, _ev, _identifier_cluster,
+                      _unique_keys, split, story_id, story_rows, window_key)
+from .story_cues import stated_cue
+from .story_store import (STORY_COLUMNS, add_summaries, events_sql, inputs_digest, mentions_reader,
+                          save_state, write_stories)
 
 _IN = "(SELECT value FROM json_each(?))"
 _SUFFIX = re.compile(r"#\d+$")  # what stories._unique_keys adds to a repeated key

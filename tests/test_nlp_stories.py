@@ -9,7 +9,7 @@ import pytest
 from conftest import add_document
 from nlp import gazetteer
 from nlp.pipeline import load_nlp
-from nlp.stories import identifiers_in, stated_cue
+from nlp.story_cues import identifiers_in, stated_cue
 from nlp.tagger import tag_documents
 
 from test_nlp import FALLBACK_GAZETTEER
