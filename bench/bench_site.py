@@ -10,8 +10,9 @@ build's alone), and the ratio to Hugo (Debian's /usr/bin/hugo). Each incremental
 measured --samples times (100 more documents each time) and the median printed. With
 --stories the store's events are clustered into stories first (nlp/stories.py, as the nightly
 tagger does) and again after each addition (that clustering's time is printed too, the store
-opened outside the clock): the build then makes every event's dict and plans every page (see
-docs/architecture.md), and those figures are printed too.
+opened outside the clock): an incremental build then derives again only the stories the new
+documents touch and plans only their pages (sitegen/stories.py, docs/architecture.md), and those
+figures are printed too.
 
 Fair comparison: Hugo builds a site with as many HTML files as ours (content pages shaped like
 our event pages plus paginated section lists), written as files (uglyURLs), to the same disk,

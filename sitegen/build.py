@@ -49,7 +49,7 @@ from collections import Counter
 from pathlib import Path
 
 from . import data as sitedata
-from . import downloads, search, state
+from . import downloads, search, state, stories
 from .background import Forked
 from .data import digest
 from .index import Changes, Index, keys
@@ -198,26 +198,35 @@ def _build_site(db, out_dir, search_index, site_url, workers, snapshot, finished
 
 def _index(db, out: Output, inputs) -> tuple[Index, Changes | None, Counter]:
     """The store as the plan reads it (index.py), reading again only the rows changed since
-    the live site's build (state.previous_rows); and, when only a few events and documents
-    changed since, what did, with the live build's pages by kind (else None and no kinds: plan
-    every page)."""
+    the live site's build (state.previous_rows); and, when only a few events, documents and
+    stories changed since, what did, with the live build's pages by kind (else None and no
+    kinds: plan every page)."""
     previous = state.previous_rows(out)
     site = sitedata.read(db, previous)
-    if sitedata.stories_in_use(site):
-        sitedata.fill(site)
-        return Index.from_dicts(site), None, Counter()
-    index = Index.from_rows(site)
     live = state.live_state(out)
     rows = site.rows
-    if (previous is None or rows.reread < 0 or inputs is None or not isinstance(live, dict)
-            or out.salt != out.live_salt or out.mirror is not None or not out.live
-            # built from the same store, URL and files, and these rows are the ones it read
-            or not isinstance(live.get("inputs"), tuple) or live["inputs"][0] != inputs[0]
-            or live["inputs"][2:] != inputs[2:] or live["inputs"][1] != previous.seq
-            or live.get("kinds", {}).get("stories") != 0
-            or previous.entity_keys != rows.entity_keys or previous.source_keys != rows.source_keys
-            or rows.reread > 0.05 * (len(rows.events) + len(rows.documents))):
+    few_changes = not (
+        previous is None or rows.reread < 0 or inputs is None or not isinstance(live, dict)
+        or out.salt != out.live_salt or out.mirror is not None or not out.live
+        # built from the same store, URL and files, and these rows are the ones it read
+        or not isinstance(live.get("inputs"), tuple) or live["inputs"][0] != inputs[0]
+        or live["inputs"][2:] != inputs[2:] or live["inputs"][1] != previous.seq
+        or previous.entity_keys != rows.entity_keys or previous.source_keys != rows.source_keys
+        or rows.reread > 0.05 * (len(rows.events) + len(rows.documents)))
+    live_stories = isinstance(live, dict) and live.get("kinds", {}).get("stories") != 0
+    if sitedata.stories_in_use(site):
+        saved = state.previous_stories(out) if few_changes and live_stories else None
+        story_changes = stories.derive_again(site, previous, saved) if saved and previous else None
+        if story_changes is None:
+            sitedata.fill(site)
+            return Index.from_dicts(site), None, Counter()
+        assert previous is not None and isinstance(live, dict)
+        index = Index.from_rows(site, story_changes)
+        return index, Changes.between(previous, rows, story_changes), Counter(live["kinds"])
+    index = Index.from_rows(site)
+    if not few_changes or live_stories:
         return index, None, Counter()
+    assert previous is not None and isinstance(live, dict)
     return index, Changes.between(previous, rows), Counter(live["kinds"])
 
 
@@ -285,6 +294,7 @@ def _write_files(out: Output, index: Index | None, events_key: str, stories_key:
         return records[-1][1]
 
     state.save_rows(out, index.rows if index is not None else None)
+    state.save_stories(out, index.stories_to_save() if index is not None else None, kept=index is None)
     for path in sorted(STATIC.rglob("*")):
         if path.is_file():
             write(posixpath.join("static", path.relative_to(STATIC).as_posix()), path.read_bytes())

@@ -10,14 +10,12 @@ import hashlib
 import json
 import operator
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nlp.headlines import shorten
 
 from .rows import DOCUMENT_SQL, LINK_SQL, STORED, STORY_SQL, DocumentRow, EventRow, LinkRow, StoryRow, event_sql
 from .safe import http_url, slug, valid_id
-from .terms import plural
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 # Characters XML 1.0 forbids (and no page needs): one stray NUL would make every feed invalid.
@@ -280,8 +278,10 @@ def fill(data: SiteData) -> None:
             ev["document"]["events"].append(ev)
     _list_under_entities(events, "events")
     if data.story_rows is not None:
+        from . import stories  # which imports this module
+
         story_of = {r.id: r.story_id for r in rows.events.values() if r.story_id is not None}
-        _load_stories(data, story_of)
+        stories.fill_all(data, story_of)
     else:
         data.entries = data.events
     for e in data.entities.values():
@@ -309,107 +309,6 @@ def _has_stories(conn) -> bool:
 
 
 MAX_QUOTES = 8  # evidence quotes on a story page (the sources list them all)
-RELATED = 5
-
-
-def _load_stories(data: SiteData, story_of: dict) -> None:
-    """Stories with their events and documents (primary source first), responses both ways,
-    and related stories (the same actor and target, nearest in time)."""
-    events = {ev["id"]: ev for ev in data.events}
-    ent: Callable[[str | None], dict | None] = data.entities.get  # type: ignore[assignment]  # None: no entity
-    for row in data.story_rows or ():
-        (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
-         _, _, key_kind, headline, story_key) = row  # event_count, document_count: counted here
-        if not valid_id(sid):
-            data.skipped += 1
-            continue
-        code = _text(action)
-        first, last = _date(first), _date(last)
-        data.stories[sid] = {
-            "id": sid, "kind": "story", "action": code, "action_slug": slug(code),
-            "action_label": action_label(code), "actor": ent(actor), "target": ent(target),
-            "object": ent(obj), "first_date": first, "last_date": last,
-            "title": _text(title), "summary": _text(summary) or "",
-            "headline": _text(headline) or _text(title) or "",
-            "primary_document": data.documents.get(primary_doc or ""),
-            "primary_event": events.get(primary_ev or ""),
-            "key_kind": _text(key_kind), "story_key": _text(story_key),
-            "href": f"stories/{sid}.html", "entry_id": f"story:{sid}",
-            "events": [], "responses": [], "answers": [], "related": []}
-    loose = []
-    for ev in data.events:  # newest first
-        story = data.stories.get(story_of.get(ev["id"]) or "")
-        if story is None:
-            loose.append(ev)
-        else:
-            story["events"].append(ev)
-            ev["story"] = story
-    for st in data.stories.values():
-        evs = st["events"]
-        primary = st["primary_event"] if st["primary_event"] in evs else (evs[-1] if evs else None)
-        st["primary_event"] = primary
-        pdoc = st["primary_document"] or (primary["document"] if primary else None)
-        docs, seen = [], set()
-        for d in ([pdoc] if pdoc else []) + sorted(
-                (e["document"] for e in evs if e["document"]),
-                key=lambda d: (d["published"] or "9999", d["id"])):
-            if d["id"] not in seen:
-                seen.add(d["id"])
-                docs.append(d)
-        st["documents"] = docs
-        st["date"] = st["first_date"] or (primary["date"] if primary else "") or ""
-        st["month"] = st["date"][:7]
-        st["event_date"] = st["first_date"]
-        st["precision"] = (primary["precision"] if primary and st["first_date"] == primary["event_date"]
-                           else "day")
-        st["published"] = pdoc["published"] if pdoc else None
-        st["modality"] = primary["modality"] if primary else None
-        st["status"] = primary["status"] if primary else None
-        st["evidence"] = st["summary"] or (primary["evidence"] if primary else "")
-        st["sources_label"] = plural(len(docs), "source")
-        st["headline"] = st["headline"] or (primary["headline"] if primary else st["action_label"])
-        st["countries"] = sorted({e["country_slug"] for e in (st["actor"], st["target"])
-                                  if e and e["country_slug"]})
-        st["document"] = pdoc
-    for link in data.link_rows:
-        answer, answered = data.stories.get(link.from_story), data.stories.get(link.to_story)
-        if answer and answered and answer is not answered:
-            basis = "stated" if link.basis == "stated" else "inferred"
-            answered["responses"].append((answer, basis, _text(link.evidence)))
-            answer["answers"].append((answered, basis, _text(link.evidence)))
-    stories = [s for s in data.stories.values() if s["events"]]
-    stories.sort(key=lambda s: s["id"])
-    stories.sort(key=lambda s: s["date"], reverse=True)
-    pairs: dict = {}
-    for st in stories:
-        pairs.setdefault((st["actor"] and st["actor"]["id"], st["target"] and st["target"]["id"]),
-                         []).append(st)
-    for group in pairs.values():
-        for i, st in enumerate(group):
-            near = sorted((abs(j - i), group[j]["id"], j)
-                          for j in range(max(0, i - RELATED), min(len(group), i + RELATED + 1))
-                          if j != i)
-            st["related"] = [group[j] for _, _, j in near[:RELATED]]
-    for st in stories:
-        k = lambda e: e["key"] if e else None  # noqa: E731
-        st["key"] = digest(st["id"], st["story_key"], st["key_kind"], st["precision"],
-                           st["action"], st["first_date"], st["last_date"], st["title"],
-                           st["summary"], st["headline"], k(st["actor"]), k(st["target"]), k(st["object"]),
-                           b"".join(e["key"] for e in st["events"]),
-                           b"".join(d["key"] for d in st["documents"]))
-        # The page also shows its neighbours' and responses' headlines.
-        st["page_key"] = digest(st["key"], tuple(
-            (o["id"], o["action"], o["date"], o["headline"], k(o["actor"]), k(o["target"]), basis,
-             ev) for o, basis, ev in st["responses"] + st["answers"]),
-            tuple((o["id"], o["action"], o["date"], o["headline"], k(o["actor"]), k(o["target"]))
-                  for o in st["related"]))
-    if not stories and len(loose) == len(data.events):
-        data.entries = data.events  # no story in use: the entries are the events, in their order
-        return
-    entries = stories + loose
-    entries.sort(key=lambda e: e["id"])
-    entries.sort(key=lambda e: e["date"], reverse=True)
-    data.entries = entries
 
 
 def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, change) -> Rows:

@@ -6,8 +6,10 @@ of an incremental build together, which then renders only a thousand pages. So t
 Entry tuples, and the full dicts the templates use are made only for the entries of pages that
 are rendered (Index.full, memoised; each render worker makes its own).
 
-When stories are in use, every story needs its events' dicts to be told apart and keyed
-(data._load_stories), so everything is filled first and the index is made from the dicts.
+When stories are in use, a build from scratch fills every dict first (a story is keyed by all
+of its reports: stories.fill_all) and the index is made from the dicts; an incremental build
+makes the index from the rows and the stories' saved entries, deriving again only the stories
+a change can touch (stories.derive_again), and makes a story's dict only when a page shows it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ import itertools
 import operator
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from . import data as sitedata
 from .rows import EventRow
+
+if TYPE_CHECKING:
+    from .stories import StoryChanges, StoryDicts
 
 
 class Entry(tuple):
@@ -43,6 +49,14 @@ def entry_of_row(r: EventRow) -> Entry:
                                  r.object_id))
 
 
+def entry_of_dict(d: dict) -> Entry:
+    """The Entry of an event's or a story's dict."""
+    a, t, o = d["actor"], d["target"], d["object"]
+    return tuple.__new__(Entry, (
+        d["entry_id"], d["id"], d["key"], d["date"], d["month"], d["action"], d["action_slug"],
+        d["action_label"], tuple(d["countries"]), a and a["id"], t and t["id"], o and o["id"]))
+
+
 ALL = "all"  # a timeline filter not restricted by country, or by action
 
 
@@ -60,29 +74,44 @@ def entities_of(entry: Entry) -> set[str]:
 
 @dataclass
 class Changes:
-    """What changed since the live site's build, when only events and documents did (no
-    story in use, no entity or source changed): the plan then works out only the pages these
-    can change (planner.py: each page type's rule)."""
-    events: set = field(default_factory=set)  # ids of events added, changed or removed
+    """What changed since the live site's build, when only events, documents and stories did
+    (no entity or source changed): the plan then works out only the pages these can change
+    (planner.py: each page type's rule)."""
+    events: set = field(default_factory=set)  # ids of events whose page may change
     documents: set = field(default_factory=set)  # ids of documents whose page may change
     # (country, action) or entity id -> month -> entries gained minus entries lost
     facets: dict = field(default_factory=dict)
     entities: dict = field(default_factory=dict)
+    stories: set = field(default_factory=set)  # ids of stories whose page may change
 
     @classmethod
-    def between(cls, previous: sitedata.Rows, rows: sitedata.Rows) -> Changes:
+    def between(cls, previous: sitedata.Rows, rows: sitedata.Rows,
+                stories: StoryChanges | None = None) -> Changes:
+        """With stories (in use), the entries that changed are theirs (stories.derive_again);
+        without, every changed event is an entry."""
         changes = cls()
         old_events, new_events = previous.events, rows.events
+        entries = []  # (old entry, new entry) of each entry that changed
         for evid in rows.reread_events:
             old, new = old_events.get(evid), new_events.get(evid)
             if old == new:
                 continue  # read again, found the same
             changes.events.add(evid)
-            for row, sign in ((old, -1), (new, 1)):
-                if row is None:
+            old_entry, new_entry = (row and entry_of_row(row) for row in (old, new))
+            for row, entry in ((old, old_entry), (new, new_entry)):
+                if row is not None and entry is not None:
+                    changes.documents.add(row.document_id)
+                    for entity in entities_of(entry):  # its page lists its own events
+                        changes.entities.setdefault(entity, Counter())
+            entries.append((old_entry, new_entry))
+        if stories is not None:
+            changes.events |= stories.events
+            changes.stories = stories.pages
+            entries = stories.entries
+        for pair in entries:
+            for entry, sign in zip(pair, (-1, 1)):
+                if entry is None:
                     continue
-                changes.documents.add(row.document_id)
-                entry = entry_of_row(row)
                 month = entry[MONTH]
                 for facet in facets_of(entry):
                     changes.facets.setdefault(facet, Counter())[month] += sign
@@ -110,15 +139,19 @@ class Index:
         self.countries: list[str] = []  # country slugs seen on events, sorted
         self._full: dict[str, dict] = {}  # entry id -> the dict the templates use
         self._entries_made: dict[str, Entry] = {}  # entry id -> its Entry (from_dicts)
+        self.story_dicts: StoryDicts | None = None  # makes story dicts when asked (from_rows)
+        self._story_changes: StoryChanges | None = None
         self.to_be_published: tuple = ()  # filed, not yet published (data.to_be_published)
         self.seen: dict[str, tuple[str, str]] = {}  # entry id -> first seen, last changed (data.seen_times)
         self.taxonomy: dict[str, str] = {}  # action code -> description (store.taxonomy)
         self.evaluation: dict | None = None  # the recorded evaluation figures (store.evaluation)
 
-    # -- made from the rows alone (no story in use) -----------------------------------------------
+    # -- made from the rows (no story in use, or the stories' saved entries) ------------------------
 
     @classmethod
-    def from_rows(cls, site: sitedata.SiteData) -> Index:
+    def from_rows(cls, site: sitedata.SiteData, stories: StoryChanges | None = None) -> Index:
+        """The index from the rows; with stories (stories.derive_again), timelines list their
+        entries and the events in no story."""
         index = cls(site)
         events = list(map(entry_of_row, site.rows.events.values()))
         sitedata.sort_newest_first(events, DATE, ID)
@@ -128,17 +161,56 @@ class Index:
             doc = docs.get(site.rows.events[e[ID]].document_id)
             if doc is not None:
                 doc["events"].append(e)
+        if stories is not None:
+            index._list_stories(stories)
         index._link_entities()
         index._codes()
         return index
+
+    def _list_stories(self, stories: StoryChanges) -> None:
+        self.story_dicts, self._story_changes = stories.dicts, stories
+        derived, rows = stories.derived, self.rows.events
+        entries = [d.entry for d in derived.values() if d.entry is not None]
+        for e in self.events:
+            d = derived.get(rows[e[ID]].story_id)  # type: ignore[arg-type]  # None: in no story
+            if d is None:
+                entries.append(e)
+            else:
+                self.event_story[e[ID]] = (d.face[0], d.sources_label)
+        sitedata.sort_newest_first(entries, DATE, ID)
+        self.entries = entries
+        self.stories = [(f"stories/{sid}.html", d.page_key.hex(), d.entry)
+                        for sid, d in derived.items() if d.entry is not None and d.page_key]
 
     def full(self, entry: Entry) -> dict:
         """The dict the templates use for this entry (made once per process)."""
         made = self._full.get(entry[ENTRY_ID])
         if made is None:
-            made = self._full[entry[ENTRY_ID]] = sitedata.event_dict(
-                self.rows.events[entry[ID]], self.entities, self.documents)
+            dicts = self.story_dicts
+            row = self.rows.events.get(entry[ID]) if entry[ENTRY_ID].startswith("event:") else None
+            if dicts is None:
+                made = sitedata.event_dict(self.rows.events[entry[ID]], self.entities, self.documents)
+            elif row is None:
+                made = dicts.story(entry[ID])
+            else:
+                made = dicts.event(row)
+            self._full[entry[ENTRY_ID]] = made
         return made
+
+    def stories_to_save(self) -> tuple | None:
+        """What the next build needs of this build's stories (stories.saved_state), or None
+        when no story is in use."""
+        from . import stories
+
+        site = self.site
+        if self._story_changes is not None:
+            derived = self._story_changes.derived
+        elif site.stories:
+            derived = stories.derived_of_dicts(site.stories, self._entry_of_dict)
+        else:
+            return None
+        return stories.saved_state(self.rows.token, self.rows.seq, site.story_rows or (),
+                                   site.link_rows, derived)
 
     # -- made from full dicts (stories in use) -----------------------------------------------------
 
@@ -166,11 +238,7 @@ class Index:
     def _entry_of_dict(self, d: dict) -> Entry:
         made = self._entries_made.get(d["entry_id"])
         if made is None:  # once per entry, however many lists hold it
-            a, t, o = d["actor"], d["target"], d["object"]
-            made = tuple.__new__(Entry, (
-                d["entry_id"], d["id"], d["key"], d["date"], d["month"], d["action"],
-                d["action_slug"], d["action_label"], tuple(d["countries"]),
-                a and a["id"], t and t["id"], o and o["id"]))
+            made = entry_of_dict(d)
             self._entries_made[made[ENTRY_ID]] = made
             self._full[made[ENTRY_ID]] = d
         return made

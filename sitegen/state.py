@@ -11,6 +11,9 @@ a wrong page.
     .rows.delta       the rows changed since .rows.cache, rewritten every build
     .downloads.index  event key -> its line's byte ranges in events.csv and events.json
     .stories.index    the same for stories.csv and stories.json
+    .stories.state    each story's entry, face, page key and sources label, with the story
+                      rows and links they were made from (stories.saved_state); only when
+                      stories are in use
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from .rows import DocumentRow, EventRow
 BUILD_STATE = ".build.state"
 LOAD_CACHE, LOAD_DELTA = ".rows.cache", ".rows.delta"
 DOWNLOADS_CACHE, STORIES_CACHE = ".downloads.index", ".stories.index"
+STORIES_STATE = ".stories.state"
 
 
 # --- the files ---------------------------------------------------------------------------------
@@ -180,6 +184,29 @@ def rows_from_cache(full, delta) -> Rows | None:
         return None  # half applied: read everything
     rows.seq, rows.source_keys, rows.entity_keys, rows.bad_events = seq, source_keys, entity_keys, list(bad)
     return rows
+
+
+# --- the stories derived ------------------------------------------------------------------------------
+
+def previous_stories(out: Output):
+    """What the live site's build saved of its stories (stories.read_saved), or None."""
+    from .stories import read_saved
+
+    value = read(out, STORIES_STATE)
+    return None if value is None else read_saved(value)
+
+
+def save_stories(out: Output, value: tuple | None, kept: bool = False) -> None:
+    """Save this build's stories (Index.stories_to_save); kept: nothing was read, the live
+    file is still right; None: no story in use, no file."""
+    if kept:
+        keep(out, STORIES_STATE)
+    elif value is None:
+        for folder in (out.target, out.mirror):
+            if folder is not None:
+                (folder / STORIES_STATE).unlink(missing_ok=True)
+    else:
+        write(out, STORIES_STATE, value)
 
 
 def _plain(rows) -> list[tuple]:

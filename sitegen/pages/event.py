@@ -1,8 +1,9 @@
 """Event pages: events/<id>.html, one per report (an event a document reports as news).
 
 Changes that touch them: an event's own row, its document's or its entities' (changes.events
-holds the events read again for any of those); a page whose event is gone is removed. With
-stories in use there is no incremental plan: each page also names its story.
+holds the events read again for any of those), and, since each page names its story and its
+sources, its story's (changes.events holds the reports of the stories derived again too); a
+page whose event is gone is removed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ TEMPLATE = "event.html"
 def plan(p: Planner, plan: Plan) -> None:
     index = p.index
     events = index.events
-    if p.changes is not None:  # (no story is in use then)
+    if p.changes is not None:
         by_id = {e[ID]: e for e in events}
         events = [by_id[i] for i in sorted(p.changes.events) if i in by_id]
         p.removed.update(f"events/{i}.html" for i in p.changes.events if i not in by_id)

@@ -1,8 +1,10 @@
 """Story pages: stories/<id>.html, one per real-world action however many reports it has
 (the tagger's clusters, nlp/stories.py).
 
-Changes that touch them: with stories in use every build plans every page (a story is keyed by
-all of its reports, data.fill), so there is no incremental rule here.
+Changes that touch them: a story's page when its page key may have changed (changes.stories:
+the stories derived again, those linked to them, the stories of changed links and of the
+actor-target pairs whose related stories moved; stories.derive_again); a page whose story is
+gone or has no report left is removed.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .. import data as sitedata
+from ..index import ID
 from ..plan import Plan
 from ..render import full
 
@@ -21,8 +24,13 @@ STORY_SOURCES = 60  # a story page lists this many sources, then says how many m
 
 
 def plan(p: Planner, plan: Plan) -> None:
-    plan.kinds["stories"] += len(p.index.stories)
-    for href, key, st in p.index.stories:
+    pages = p.index.stories
+    if p.changes is not None:
+        changed = p.changes.stories
+        pages = [page for page in pages if page[2][ID] in changed]
+        p.removed.update(f"stories/{sid}.html" for sid in changed - {page[2][ID] for page in pages})
+    plan.kinds["stories"] += len(pages)
+    for href, key, st in pages:
         plan.pages.append((href, key, TEMPLATE, (context, st)))
 
 
