@@ -24,6 +24,7 @@ This module is the build's order; each step lives in its own module:
 
     state.py     what the live site was built from, and the rows it read (the saved state)
     data.py      the store's rows (reading again only what changed), index.py their entries
+    stories.py   each story's dict, entry and page key, derived again only where a change touches
     planner.py   every page with its key (the page types: pages/), plan.py what they share
     render.py    the pages whose key changed, from the templates (forked workers when many)
     downloads.py the data files, background.py the children that make them and the snapshot
@@ -34,8 +35,10 @@ see data.py) made from small Entry tuples (index.py); a page whose key matches t
 manifest is not rendered at all. The rest are rendered from cached list items (fragments.py),
 by forked workers on every core when there are many. The store is read again only where its
 change log says rows changed (data.Rows), and when only a few events and documents did, only the
-pages they can change are planned (index.Changes, planner.py). The downloads, the database
-snapshot and the spare copy's catching up run in forked children meanwhile (background.py).
+pages they can change are planned (index.Changes, planner.py); with stories in use, only the
+stories those rows touch are derived again (stories.derive_again) and only their pages planned.
+The downloads, the database snapshot and the spare copy's catching up run in forked children
+meanwhile (background.py).
 """
 
 from __future__ import annotations

@@ -144,12 +144,18 @@ def taken(monkeypatch):
     return got
 
 
-def test_every_incremental_build_with_stories_equals_a_build_from_scratch(db, tmp_path, taken):
+def _built_with_stories(db, tmp_path):
+    """The store with stories in use (and a spread of them), built once from scratch."""
     docs = populate(db)
     add_stories(db, docs)
     _add_spread_stories(db, docs)
     out = tmp_path / "public"
     build_site(db, out, search_index=False)
+    return docs, out
+
+
+def test_every_incremental_build_with_stories_equals_a_build_from_scratch(db, tmp_path, taken):
+    docs, out = _built_with_stories(db, tmp_path)
     assert (out / ".stories.state").exists()
     for step, (name, change, (page, shown), incremental) in enumerate(STORY_CHANGES):
         del taken[:]
@@ -175,11 +181,7 @@ def test_a_story_page_is_re_keyed_when_a_linked_or_related_story_changes(db, tmp
     """Only the pages of the stories a change can touch are rendered: a headline changed on
     one story of the pair renders it and its related stories (the five on each side), the
     reports' pages, and none of the other stories' pages."""
-    docs = populate(db)
-    add_stories(db, docs)
-    _add_spread_stories(db, docs)
-    out = tmp_path / "public"
-    build_site(db, out, search_index=False)
+    docs, out = _built_with_stories(db, tmp_path)
     before = {p.name: p.stat().st_mtime_ns for p in (out / "stories").iterdir()}
     with db.conn:
         db.execute(f"UPDATE stories SET headline = 'A new headline' WHERE id = '{_spread_story(17)}'")
@@ -193,11 +195,7 @@ def test_a_story_page_is_re_keyed_when_a_linked_or_related_story_changes(db, tmp
 
 
 def test_a_damaged_or_foreign_stories_state_costs_a_full_derivation(db, tmp_path, taken):
-    docs = populate(db)
-    add_stories(db, docs)
-    _add_spread_stories(db, docs)
-    out = tmp_path / "public"
-    build_site(db, out, search_index=False)
+    docs, out = _built_with_stories(db, tmp_path)
     state = out / ".stories.state"
     data = state.read_bytes()
     state.unlink()  # a new file: the old one is hard-linked into the spare copy
