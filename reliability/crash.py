@@ -94,10 +94,14 @@ def feed_entries(path: Path) -> list[bytes]:
     (a torn file is caught by the manifest's digests before this)."""
     from sitegen.plan import FEED_SIZE
 
-    head, *entries = _FEED_TIMES.sub(b"", path.read_bytes()).split(b"<entry>")
+    body = _FEED_TIMES.sub(b"", path.read_bytes())
+    # The closing </feed> follows the last entry: split it off, or whichever entry comes last
+    # would carry it and two orders of the same entries would compare unequal.
+    body, closing = body.rsplit(b"</feed>", 1) if b"</feed>" in body else (body, b"")
+    head, *entries = body.split(b"<entry>")
     if len(entries) >= FEED_SIZE:
-        return [head, str(len(entries)).encode()]
-    return [head] + sorted(entries)
+        return [head, str(len(entries)).encode(), closing]
+    return [head, closing] + sorted(entries)
 
 
 def site_state(folder: Path, old: dict | None, new_manifest: dict,
