@@ -3,7 +3,7 @@ documents dated across five years, then 100 from the store's last week, the nigh
 indexing, and Hugo on the same number of comparable pages, all in one run.
 
     python bench/bench_site.py [--documents 20000] [--events 50000] [--work DIR] [--runs 2]
-                               [--samples 3] [--stories]
+                               [--samples 3] [--stories] [--hugo-max-pages N]
 
 Prints pages/second, peak memory (the build runs in a child process so the figure is the
 build's alone), and the ratio to Hugo (Debian's /usr/bin/hugo). Each incremental case is
@@ -18,6 +18,9 @@ Fair comparison: Hugo builds a site with as many HTML files as ours (content pag
 our event pages plus paginated section lists), written as files (uglyURLs), to the same disk,
 after the same `sync`. Builds alternate (ours, Hugo, ours, Hugo) and every run is printed; the
 ratio uses the median of each. Output bytes are printed too: ours are the heavier pages.
+--hugo-max-pages caps Hugo's site (it holds every page in memory: 323,679 pages took 9.0 GB
+at the 200,000-document measure, docs/benchmarks.md, so 734,281 would not fit in 24 GB); the
+ratio then compares pages per second at different sizes, and the line says so.
 """
 
 from __future__ import annotations
@@ -199,8 +202,8 @@ def incremental(db: Path, out: Path, case: str, recent: bool, start: int, sample
         settle()
         inc = build(db, out)
         seconds.append(inc["seconds"])
-        print(f"incremental after +100 documents (+250 events) {case}: {inc['seconds']:.2f} s "
-              f"({inc['rendered']} rendered, {inc['written']} written, {inc['unchanged']} unchanged, "
+        print(f"incremental after +100 documents (+250 events) {case}: {inc['seconds']:.2f} s, "
+              f"peak memory {inc['peak_mb']:.0f} MB ({inc['rendered']} rendered, {inc['written']} written, {inc['unchanged']} unchanged, "
               f"{inc['removed']} removed); phases {inc['timings']}")
     print(f"  median of {samples}: {statistics.median(seconds):.2f} s "
           f"(range {min(seconds):.2f}-{max(seconds):.2f} s)")
@@ -215,6 +218,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=None)
     ap.add_argument("--samples", type=int, default=3)
     ap.add_argument("--stories", action="store_true")
+    ap.add_argument("--hugo-max-pages", type=int, default=None,
+                    help="cap Hugo's page count (memory); default: as many pages as ours")
     a = ap.parse_args()
     work = Path(a.work or tempfile.mkdtemp(prefix="bench-site-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -239,7 +244,12 @@ def main() -> None:
         if run == 0:
             shutil.rmtree(hugo_dir, ignore_errors=True)
             # As many HTML files as ours: content pages plus Hugo's list pages (1 per 50).
-            hugo_site(hugo_dir, round(full["pages"] * 50 / 51))
+            hugo_pages = round(full["pages"] * 50 / 51)
+            if a.hugo_max_pages and hugo_pages > a.hugo_max_pages:
+                print(f"hugo capped at {a.hugo_max_pages} content pages (ours: {full['pages']} pages): "
+                      "the ratio compares pages per second at different sizes")
+                hugo_pages = a.hugo_max_pages
+            hugo_site(hugo_dir, hugo_pages)
         hugo = run_hugo(hugo_dir)
         hrate = hugo["pages"] / hugo["seconds"]
         theirs.append(hrate)
@@ -251,7 +261,7 @@ def main() -> None:
 
     settle()
     same = build(db, out)
-    print(f"rebuild with nothing changed: {same['seconds']:.2f} s "
+    print(f"rebuild with nothing changed: {same['seconds']:.2f} s, peak memory {same['peak_mb']:.0f} MB "
           f"({same['rendered']} rendered, {same['written']} written); phases {same['timings']}")
     start = a.documents
     for case, recent in (("dated across all 5 years", False), ("from the last week", True)):
@@ -273,7 +283,8 @@ def main() -> None:
         print(f"stories: {counts['stories']} for the store's events ({seconds:.1f} s to cluster)")
         settle()
         full = build(db, out)
-        print(f"build with stories in use: {full['pages']} pages in {full['seconds']:.2f} s")
+        print(f"build with stories in use: {full['pages']} pages in {full['seconds']:.2f} s, "
+              f"peak memory {full['peak_mb']:.0f} MB")
         cluster_seconds = []
 
         def recluster():
