@@ -15,25 +15,7 @@ from dataclasses import dataclass, field
 from nlp.headlines import shorten
 
 from .rows import DOCUMENT_SQL, LINK_SQL, STORED, STORY_SQL, DocumentRow, EventRow, LinkRow, StoryRow, event_sql
-from .safe import http_url, slug, valid_id
-
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-# Characters XML 1.0 forbids (and no page needs): one stray NUL would make every feed invalid.
-_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
-
-
-def _text(value) -> str | None:
-    if value.__class__ is str and value.isascii() and value.isprintable():
-        return value  # the common case, decided without the regex: nothing to remove
-    return _BAD_CHARS.sub("", value) if isinstance(value, str) else value
-
-
-def _date(value) -> str | None:
-    """YYYY-MM-DD from an ISO date or timestamp, else None (bad dates sort as unknown)."""
-    if isinstance(value, str) and _DATE.match(value):
-        return value[:10]
-    return None
-
+from .safe import http_url, iso_day, slug, valid_id, xml_text
 
 def action_label(code: str | None) -> str:
     return (code or "unknown").replace("_", " ").strip().capitalize() or "Unknown"
@@ -136,7 +118,7 @@ def to_be_published(db) -> tuple[tuple, ...]:
             scheduled = (_json.loads(extra) if extra else {}).get("scheduled")
         except (ValueError, AttributeError):
             scheduled = None
-        out.append((_text(title) or "(untitled)", http_url(url), _date(filed), _date(scheduled)))
+        out.append((xml_text(title) or "(untitled)", http_url(url), iso_day(filed), iso_day(scheduled)))
     return tuple(out)
 
 
@@ -183,8 +165,8 @@ def _read(conn, previous: Rows | None) -> SiteData:
     data = SiteData()
     for sid, name, owner, country, kind, url in conn.execute(
             "SELECT id, name, owner, country, kind, url FROM sources ORDER BY id"):
-        data.sources[sid] = {"id": sid, "name": _text(name) or _text(sid), "owner": _text(owner),
-                             "country": _text(country), "kind": _text(kind), "url": http_url(url),
+        data.sources[sid] = {"id": sid, "name": xml_text(name) or xml_text(sid), "owner": xml_text(owner),
+                             "country": xml_text(country), "kind": xml_text(kind), "url": http_url(url),
                              "href": _page("sources", sid)}
         src = data.sources[sid]
         src["key"] = digest(*(src[k] for k in ("id", "name", "owner", "country", "kind", "url", "href")))
@@ -192,9 +174,9 @@ def _read(conn, previous: Rows | None) -> SiteData:
             "SELECT id, name, type, country, aliases FROM entities ORDER BY id"):
         ok = valid_id(eid)
         data.skipped += not ok
-        data.entities[eid] = {"id": eid, "name": _text(name) or _text(eid), "type": _text(etype),
-                              "country": _text(country), "country_slug": slug(country),
-                              "aliases": [_text(a) for a in _aliases(aliases) if a != name],
+        data.entities[eid] = {"id": eid, "name": xml_text(name) or xml_text(eid), "type": xml_text(etype),
+                              "country": xml_text(country), "country_slug": slug(country),
+                              "aliases": [xml_text(a) for a in _aliases(aliases) if a != name],
                               "href": _page("entities", eid), "events": []}
         e = data.entities[eid]
         e["key"] = digest(eid, e["name"], e["type"], e["country"], tuple(e["aliases"]), e["href"])
@@ -336,7 +318,8 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
     documents = rows.documents
     for did, source_id, url, title, published in doc_rows:
         src = data.sources.get(source_id)
-        url, raw_url, title, published = http_url(url), _text(url), _text(title) or "(untitled)", _date(published)
+        url, raw_url = http_url(url), xml_text(url)
+        title, published = xml_text(title) or "(untitled)", iso_day(published)
         href = _page("documents", did)
         documents[did] = DocumentRow(did, source_id, url, raw_url, title, published, href,
                                      digest(did, url, raw_url, title, published, href,
@@ -356,11 +339,11 @@ def _read_rows(conn, data: SiteData, has_stories: bool, previous: Rows | None, c
         # How stored text becomes shown text, column by column; a new column is shown as stored.
         a, t, o = ent(stored["actor_id"]), ent(stored["target_id"]), ent(stored["object_id"])
         stored.update(
-            action=_text(stored["action"]), event_date=_date(stored["event_date"]),
+            action=xml_text(stored["action"]), event_date=iso_day(stored["event_date"]),
             actor_id=a and stored["actor_id"], target_id=t and stored["target_id"],
-            object_id=o and stored["object_id"], modality=_text(stored["modality"]),
-            status=_text(stored["status"]), evidence=_text(stored["evidence"]) or "",
-            precision=_text(stored["precision"]) or "day")
+            object_id=o and stored["object_id"], modality=xml_text(stored["modality"]),
+            status=xml_text(stored["status"]), evidence=xml_text(stored["evidence"]) or "",
+            precision=xml_text(stored["precision"]) or "day")
         action = stored["action"]
         action_slug = slugs.get(action, slugs)
         if action_slug is slugs:

@@ -1,7 +1,8 @@
 """The only gatekeepers between crawled text and the file system / the reader's browser.
 
 Everything in the store came from the web, so it is hostile: ids pick file names only after
-matching SLUG, and a URL becomes a link only when it is plain http(s).
+matching SLUG, a URL becomes a link only when it is plain http(s), text reaches a page or a
+feed only without the characters XML forbids, and a date only as YYYY-MM-DD.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import re
 from urllib.parse import urlsplit
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# Characters XML 1.0 forbids (and no page needs): one stray NUL would make every feed invalid.
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 # The common case, decided without urlsplit: http(s), a plain host name, no space or control
 # character anywhere. Anything else takes the careful path below.
@@ -48,3 +52,17 @@ def http_url(url: object) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None
     return url
+
+
+def xml_text(value):
+    """Stored text without the characters XML 1.0 forbids; anything not a str as it is."""
+    if value.__class__ is str and value.isascii() and value.isprintable():
+        return value  # the common case, decided without the regex: nothing to remove
+    return _BAD_CHARS.sub("", value) if isinstance(value, str) else value
+
+
+def iso_day(value: object) -> str | None:
+    """YYYY-MM-DD from an ISO date or timestamp, else None (bad dates sort as unknown)."""
+    if isinstance(value, str) and _DAY.match(value):
+        return value[:10]
+    return None

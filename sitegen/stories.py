@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from . import data as sitedata
 from .index import ACTOR, DATE, ID, KEY, TARGET, Entry, entry_of_dict, entry_of_row
 from .rows import EventRow, LinkRow, StoryRow
-from .safe import slug, valid_id
+from .safe import iso_day, slug, valid_id, xml_text
 from .terms import plural
 
 RELATED = 5  # related stories on a story page
@@ -49,7 +49,7 @@ def story_dict(row: StoryRow, evs: list[dict], documents: dict, entities: dict) 
     nor its page key. Each report's dict gets the story as its `story`."""
     (sid, action, actor, target, obj, first, last, title, summary, primary_doc, primary_ev,
      _, _, key_kind, headline, story_key) = row  # event_count, document_count: counted here
-    text, date = sitedata._text, sitedata._date
+    text, date = xml_text, iso_day
     ent: Callable[[str | None], dict | None] = entities.get
     code = text(action)
     first, last = date(first), date(last)
@@ -131,7 +131,7 @@ def links_of(link_rows: Iterable[LinkRow], known) -> tuple[dict, dict]:
         answer, answered = link.from_story, link.to_story
         if answer in known and answered in known and answer != answered:
             basis = "stated" if link.basis == "stated" else "inferred"
-            why = sitedata._text(link.evidence)
+            why = xml_text(link.evidence)
             responses.setdefault(answered, []).append((answer, basis, why))
             answers.setdefault(answer, []).append((answered, basis, why))
     return responses, answers

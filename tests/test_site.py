@@ -139,6 +139,26 @@ def test_only_http_urls_are_links(url, ok):
     assert (http_url(url) is not None) is ok
 
 
+@pytest.mark.parametrize("value,expected", [
+    ("plain", "plain"), ("a\x00b\x0bc\ufffe", "abc"), ("tab\tand\nline", "tab\tand\nline"),
+    ("中文 ✓", "中文 ✓"), (None, None), (3, 3),
+])
+def test_xml_text_drops_only_what_xml_forbids(value, expected):
+    from sitegen.safe import xml_text
+
+    assert xml_text(value) == expected
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("2024-05-14", "2024-05-14"), ("2024-05-14T23:48:00-04:00", "2024-05-14"), ("2024", None),
+    ("14 May 2024", None), ("", None), (None, None), (20240514, None),
+])
+def test_iso_day_keeps_only_a_day(value, expected):
+    from sitegen.safe import iso_day
+
+    assert iso_day(value) == expected
+
+
 def test_second_build_is_byte_identical_and_rewrites_nothing(built):
     out, counts, _ = built
     first = snapshot(out)
