@@ -93,3 +93,46 @@ def add_stories(db, docs):
                                   "kind": "response", "basis": "inferred",
                                   "evidence": "within 30 days, same target"})
     return news
+
+
+# --- random changes against fresh builds (test_site_incremental*.py) --------------------------
+
+def synthetic_store(tmp_path, documents: int = 200, events: int = 600):
+    """bench/make_synthetic_db.py's store, opened: long lists with month pages."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from make_synthetic_db import make
+
+    from rivalry import store
+
+    path = tmp_path / "synthetic.db"
+    make(path, documents, events)
+    return store.open_db(path)
+
+
+def picker(db, rnd):
+    """some(sql, n): n ids the query lists, chosen by the seeded generator (the same run every
+    time: the query's rows are sorted by their first column)."""
+    def some(sql: str, n: int = 1) -> list:
+        return rnd.sample([r[0] for r in db.execute(sql + " ORDER BY 1")], n)
+    return some
+
+
+def random_changes_match_fresh_builds(db, tmp_path, rnd, operations, steps: int) -> None:
+    """Build, then `steps` times: 1-3 random operations (each called with a number unique to the
+    run), an incremental build, and a build from scratch that must give the same site."""
+    from sitegen.build import build_site
+    from test_site import snapshot
+
+    out = tmp_path / "public"
+    build_site(db, out, search_index=False, snapshot=False)
+    for step in range(steps):
+        with db.conn:
+            for i in range(rnd.randint(1, 3)):
+                rnd.choice(operations)(step * 10 + i)
+        build_site(db, out, search_index=False, snapshot=False)
+        fresh = tmp_path / f"fresh-{step}"
+        build_site(db, fresh, search_index=False, snapshot=False)
+        assert snapshot(out) == snapshot(fresh), f"step {step}"

@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from site_fixtures import add_stories, event, populate
+from site_fixtures import (add_stories, event, picker, populate, random_changes_match_fresh_builds,
+                           synthetic_store)
 from test_site import snapshot
 
 from sitegen import data as sitedata
@@ -212,27 +213,14 @@ def test_random_changes_to_a_larger_store(tmp_path, monkeypatch):
     600 events, long lists with month pages): after each, the incremental build, which plans
     only the pages the changes can touch, leaves the site a build from scratch makes."""
     import random
-    import sys
-    from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    from make_synthetic_db import make
-
-    from rivalry import store
-
-    path = tmp_path / "synthetic.db"
-    make(path, 200, 600)
-    db = store.open_db(path)
+    db = synthetic_store(tmp_path)
     rnd = random.Random(5)
+    some = picker(db, rnd)
     planned_partly = []
     between = Changes.between
     monkeypatch.setattr(Changes, "between",
                         classmethod(lambda cls, *a: planned_partly.append(1) or between(*a)))
-    out = tmp_path / "public"
-    build_site(db, out, search_index=False, snapshot=False)
-
-    def some(sql, n=1):  # chosen by the seeded generator: the same run every time
-        return rnd.sample([r[0] for r in db.execute(sql + " ORDER BY id")], n)
 
     def new_event(i):
         doc = some("SELECT id FROM documents")[0]
@@ -256,14 +244,7 @@ def test_random_changes_to_a_larger_store(tmp_path, monkeypatch):
                              [some("SELECT id FROM entities")[0], some("SELECT id FROM events")[0]]),
     ]
     steps = 12
-    for step in range(steps):
-        with db.conn:
-            for i in range(rnd.randint(1, 3)):
-                rnd.choice(operations)(step * 10 + i)
-        build_site(db, out, search_index=False, snapshot=False)
-        fresh = tmp_path / f"fresh-{step}"
-        build_site(db, fresh, search_index=False, snapshot=False)
-        assert snapshot(out) == snapshot(fresh), step
+    random_changes_match_fresh_builds(db, tmp_path, rnd, operations, steps)
     assert len(planned_partly) >= steps - 2
 
 

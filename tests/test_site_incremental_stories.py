@@ -6,7 +6,7 @@ the one a build from scratch makes."""
 from __future__ import annotations
 
 import pytest
-from site_fixtures import add_stories, event, populate
+from site_fixtures import add_stories, event, picker, populate, random_changes_match_fresh_builds, synthetic_store
 from test_site import snapshot
 from test_site_incremental import FILE_COUNTS, MANY, _insert, _spread
 
@@ -222,25 +222,13 @@ def test_random_changes_with_stories_in_use(tmp_path, taken):
     to its stories and links: after each, the incremental build leaves the site a build from
     scratch makes."""
     import random
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    from make_synthetic_db import make
 
     from nlp.stories import cluster_stories
-    from rivalry import store
 
-    path = tmp_path / "synthetic.db"
-    make(path, 200, 600)
-    db = store.open_db(path)
+    db = synthetic_store(tmp_path)
     cluster_stories(db)
     rnd = random.Random(15)
-    out = tmp_path / "public"
-    build_site(db, out, search_index=False, snapshot=False)
-
-    def some(sql, n=1):  # chosen by the seeded generator: the same run every time
-        return rnd.sample([r[0] for r in db.execute(sql + " ORDER BY 1")], n)
+    some = picker(db, rnd)
 
     def new_events(i):
         doc = some("SELECT id FROM documents")[0]
@@ -277,12 +265,5 @@ def test_random_changes_with_stories_in_use(tmp_path, taken):
         lambda i: db.execute("DELETE FROM events WHERE id = ?", some("SELECT id FROM events")),
     ]
     steps = 14
-    for step in range(steps):
-        with db.conn:
-            for i in range(rnd.randint(1, 3)):
-                rnd.choice(operations)(step * 10 + i)
-        build_site(db, out, search_index=False, snapshot=False)
-        fresh = tmp_path / f"fresh-{step}"
-        build_site(db, fresh, search_index=False, snapshot=False)
-        assert snapshot(out) == snapshot(fresh), step
+    random_changes_match_fresh_builds(db, tmp_path, rnd, operations, steps)
     assert sum(taken) >= steps - 2  # most went the incremental stories way
