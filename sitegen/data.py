@@ -17,6 +17,7 @@ from nlp.headlines import shorten
 from .rows import DOCUMENT_SQL, LINK_SQL, STORED, STORY_SQL, DocumentRow, EventRow, LinkRow, StoryRow, event_sql
 from .safe import http_url, iso_day, slug, valid_id, xml_text
 
+
 def action_label(code: str | None) -> str:
     return (code or "unknown").replace("_", " ").strip().capitalize() or "Unknown"
 
