@@ -203,8 +203,8 @@ def incremental(db: Path, out: Path, case: str, recent: bool, start: int, sample
         inc = build(db, out)
         seconds.append(inc["seconds"])
         print(f"incremental after +100 documents (+250 events) {case}: {inc['seconds']:.2f} s, "
-              f"peak memory {inc['peak_mb']:.0f} MB ({inc['rendered']} rendered, {inc['written']} written, {inc['unchanged']} unchanged, "
-              f"{inc['removed']} removed); phases {inc['timings']}")
+              f"peak memory {inc['peak_mb']:.0f} MB ({inc['rendered']} rendered, {inc['written']} written, "
+              f"{inc['unchanged']} unchanged, {inc['removed']} removed); phases {inc['timings']}")
     print(f"  median of {samples}: {statistics.median(seconds):.2f} s "
           f"(range {min(seconds):.2f}-{max(seconds):.2f} s)")
     return start, statistics.median(seconds)

@@ -6,7 +6,8 @@ the one a build from scratch makes."""
 from __future__ import annotations
 
 import pytest
-from site_fixtures import add_stories, event, picker, populate, random_changes_match_fresh_builds, synthetic_store
+from site_fixtures import (add_stories, event, picker, populate, random_changes_match_fresh_builds,
+                           synthetic_store)
 from test_site import snapshot
 from test_site_incremental import FILE_COUNTS, MANY, _insert, _spread
 
