@@ -57,6 +57,12 @@ ROUND3_SEED = 2026120203
 ROUND3_DRAW = {"speeches-remarks": 40, "press-briefings": 25, "remarks": 3}
 ROUND3_MAX_SPOKEN_WORDS = 6_000
 ROUND3_RANDOM_OTHER = 40
+# The fourth round (2026-12-03), from what the first three left: more remarks and briefings (the
+# spoken text where the tagger is weakest on dev) and more nightly noise.
+ROUND4_SEED = 2026120304
+ROUND4_DRAW = {"speeches-remarks": 30, "press-briefings": 10}
+ROUND4_MAX_SPOKEN_WORDS = 6_000
+ROUND4_RANDOM_OTHER = 20
 
 
 def split_of(path: str) -> str:
@@ -76,7 +82,12 @@ def choose(rows: list[dict]) -> list[dict]:
                  ROUND3_DRAW, ROUND3_MAX_SPOKEN_WORDS, ROUND3_RANDOM_OTHER)
     for r in third:
         r["round"] = 3
-    return sorted(first + second + third, key=lambda r: r["path"])
+    taken |= {r["path"] for r in third}
+    fourth = draw([r for r in rows if r["path"] not in taken], random.Random(ROUND4_SEED),
+                  ROUND4_DRAW, ROUND4_MAX_SPOKEN_WORDS, ROUND4_RANDOM_OTHER)
+    for r in fourth:
+        r["round"] = 4
+    return sorted(first + second + third + fourth, key=lambda r: r["path"])
 
 
 def draw(rows: list[dict], rng: random.Random, topic_draw: dict, max_spoken_words: int,
