@@ -5,12 +5,12 @@
 Writes nlp/data/gold/real/documents.jsonl.gz: the chosen documents (public domain, CC0 collection;
 see docs/annotation.md) with their split, and `text` and `published_at` as the crawler stores
 them (its own extraction run on the page rebuilt from the corpus text: scripts/corpus_pages.py).
-Documents written for the project (synthetic.jsonl) get their `text` the same way. The split is a hash of the document's path, so adding
-documents later never moves one between train, dev and test.
+Documents written for the project (synthetic.jsonl) get their `text` the same way. The split is a
+hash of the document's path, so adding documents later never moves one between train, dev and test.
 
-The mix (docs/annotation.md says why): every topic-word fact sheet and presidential action, a
-seeded draw of the other topic-word sections, 42 press briefings and remarks (at most 12,000
-words, so a batch can be read with care), and 70 `random-other` documents (the nightly noise).
+The mix is drawn in rounds (ROUNDS below; docs/annotation.md says why): topic-word documents by
+section, briefings and remarks up to a length, and `random-other` documents (the nightly noise).
+A new round is one more entry at the end of ROUNDS.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import hashlib
 import json
 import random
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,38 +32,45 @@ from scripts.corpus_pages import page_html  # noqa: E402
 REAL = ROOT / "nlp" / "data" / "gold" / "real"
 OUT = REAL / "documents.jsonl.gz"
 SYNTHETIC = REAL / "synthetic.jsonl"
-SEED = 20261201
-
-# section -> how many topic-word documents to draw (None: all of them)
-TOPIC_DRAW = {"fact-sheets": None, "presidential-actions": None, "statements-releases": 70,
-              "articles": 25, "briefings-statements": None, "releases": None, "blog": None,
-              "research": None, "press-briefings": 25, "speeches-remarks": 12, "remarks": 5}
-SPOKEN = {"press-briefings", "speeches-remarks", "remarks"}
-MAX_SPOKEN_WORDS = 12_000
-RANDOM_OTHER = 70
 MAX_OTHER_WORDS = 5_000
-# The second round (2026-12-02), drawn with its own seed from what the first left, so the first
-# round's choice is unchanged: the rest of the topic-word statements and articles (the sections
-# with most in-scope actions per word), shorter briefings and remarks, more nightly noise.
-ROUND2_SEED = 20261202
-ROUND2_DRAW = {"statements-releases": None, "articles": None, "press-briefings": 20,
-               "speeches-remarks": 10}
-ROUND2_MAX_SPOKEN_WORDS = 8_000
-ROUND2_RANDOM_OTHER = 30
-# The third round (2026-12-02, later), again from what the first two left: what the corpus still
-# holds of topic-word text is spoken (briefings, speeches, remarks), where the tagger errs most,
-# so longer ones now (at most 6,000 words), and more nightly noise. Its test documents are a test
-# split no one has looked at.
-ROUND3_SEED = 2026120203
-ROUND3_DRAW = {"speeches-remarks": 40, "press-briefings": 25, "remarks": 3}
-ROUND3_MAX_SPOKEN_WORDS = 6_000
-ROUND3_RANDOM_OTHER = 40
-# The fourth round (2026-12-03), from what the first three left: more remarks and briefings (the
-# spoken text where the tagger is weakest on dev) and more nightly noise.
-ROUND4_SEED = 2026120304
-ROUND4_DRAW = {"speeches-remarks": 30, "press-briefings": 10}
-ROUND4_MAX_SPOKEN_WORDS = 6_000
-ROUND4_RANDOM_OTHER = 20
+SPOKEN = {"press-briefings", "speeches-remarks", "remarks"}
+
+
+@dataclass(frozen=True)
+class Round:
+    """One annotation round, drawn with its own seed from what the earlier rounds left, so adding a
+    round never changes an earlier round's choice."""
+    number: int
+    seed: int
+    # section -> how many topic-word documents to draw (None: all of them)
+    topic_draw: dict[str, int | None]
+    max_spoken_words: int  # briefings and remarks longer than this are left out
+    random_other: int      # documents of the nightly noise
+    # Rounds 1 and 2 predate the "round" field; their rows stay as they were written
+    marks_rows: bool = True
+
+
+ROUNDS = (
+    # Round 1 (2026-12-01): every topic-word fact sheet and presidential action, a seeded draw of
+    # the rest, briefings and remarks up to 12,000 words (so a batch can be read with care).
+    Round(1, 20261201,
+          {"fact-sheets": None, "presidential-actions": None, "statements-releases": 70,
+           "articles": 25, "briefings-statements": None, "releases": None, "blog": None,
+           "research": None, "press-briefings": 25, "speeches-remarks": 12, "remarks": 5},
+          12_000, 70, marks_rows=False),
+    # Round 2 (2026-12-02): the rest of the topic-word statements and articles (the sections with
+    # most in-scope actions per word), shorter briefings and remarks, more nightly noise.
+    Round(2, 20261202,
+          {"statements-releases": None, "articles": None, "press-briefings": 20,
+           "speeches-remarks": 10},
+          8_000, 30, marks_rows=False),
+    # Round 3 (2026-12-02, later): what the corpus still holds of topic-word text is spoken, where
+    # the tagger errs most, so longer ones now; its test documents were a split no one had seen.
+    Round(3, 2026120203, {"speeches-remarks": 40, "press-briefings": 25, "remarks": 3}, 6_000, 40),
+    # Round 4 (2026-12-03): more remarks and briefings (where the tagger is weakest on dev) and
+    # more nightly noise.
+    Round(4, 2026120304, {"speeches-remarks": 30, "press-briefings": 10}, 6_000, 20),
+)
 
 
 def split_of(path: str) -> str:
@@ -72,22 +80,17 @@ def split_of(path: str) -> str:
 
 
 def choose(rows: list[dict]) -> list[dict]:
-    """Round 1, then each later round from what the earlier ones left (each with its own seed)."""
-    first = draw(rows, random.Random(SEED), TOPIC_DRAW, MAX_SPOKEN_WORDS, RANDOM_OTHER)
-    taken = {r["path"] for r in first}
-    second = draw([r for r in rows if r["path"] not in taken], random.Random(ROUND2_SEED),
-                  ROUND2_DRAW, ROUND2_MAX_SPOKEN_WORDS, ROUND2_RANDOM_OTHER)
-    taken |= {r["path"] for r in second}
-    third = draw([r for r in rows if r["path"] not in taken], random.Random(ROUND3_SEED),
-                 ROUND3_DRAW, ROUND3_MAX_SPOKEN_WORDS, ROUND3_RANDOM_OTHER)
-    for r in third:
-        r["round"] = 3
-    taken |= {r["path"] for r in third}
-    fourth = draw([r for r in rows if r["path"] not in taken], random.Random(ROUND4_SEED),
-                  ROUND4_DRAW, ROUND4_MAX_SPOKEN_WORDS, ROUND4_RANDOM_OTHER)
-    for r in fourth:
-        r["round"] = 4
-    return sorted(first + second + third + fourth, key=lambda r: r["path"])
+    """Each round in turn, from what the earlier rounds left."""
+    chosen: list[dict] = []
+    for round_ in ROUNDS:
+        taken = {r["path"] for r in chosen}
+        drawn = draw([r for r in rows if r["path"] not in taken], random.Random(round_.seed),
+                     round_.topic_draw, round_.max_spoken_words, round_.random_other)
+        if round_.marks_rows:
+            for r in drawn:
+                r["round"] = round_.number
+        chosen += drawn
+    return sorted(chosen, key=lambda r: r["path"])
 
 
 def draw(rows: list[dict], rng: random.Random, topic_draw: dict, max_spoken_words: int,
