@@ -169,3 +169,40 @@ def test_an_unlinked_chinese_party_makes_china_the_target(db, tag):
     tag(db)
     new = [e for e in events(db, doc_id) if e["role"] == "new" and e["action"] == "sanction"]
     assert new and new[0]["target_id"] == "china", new
+
+
+@pytest.mark.parametrize("topic, published", [("food security", False),
+                                              ("semiconductor supply chains", True)])
+def test_allies_talks_are_in_scope_only_on_the_trackers_topics(db, tag, topic, published):
+    # the annotation rules' scope: talks with no Chinese party count on chips, AI, minerals, ...
+    doc_id = add_official(db, url="https://wh.example/readout", title="Readout",
+                          published_at="2025-06-10T15:00:00+00:00",
+                          text="Vice President Harris today met with Prime Minister Albanese of "
+                               f"Australia in Tokyo to discuss {topic}.")
+    tag(db)
+    talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    assert bool(talks) is published, talks
+
+
+def test_an_accusation_with_no_one_accused_is_no_entry(db, tag):
+    doc_id = add_official(db, url="https://wh.example/aims", title="Joint Statement",
+                          published_at="2025-06-10T15:00:00+00:00",
+                          text="The leaders today condemned all activities that undermine the "
+                               "rules-based international order.")
+    tag(db)
+    assert not [e for e in events(db, doc_id) if e["action"] == "accusation"]
+
+
+def test_talking_about_something_is_no_talks(db, tag):
+    # the verb is conversation in a transcript; "talks" the noun are diplomacy
+    doc_id = add_official(db, url="https://wh.example/remarks", title="Remarks",
+                          published_at="2025-06-10T15:00:00+00:00",
+                          text="Today we talked about the semiconductor jobs this plant brings "
+                               "to Ohio and about China.")
+    tag(db)
+    assert not [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    doc_id = add_official(db, url="https://wh.example/talks", title="Statement",
+                          published_at="2025-06-10T15:00:00+00:00",
+                          text="The United States and China held talks on semiconductors today.")
+    tag(db)
+    assert [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
