@@ -74,6 +74,12 @@ ACCUSATIONS = {"accusation", "distillation_accusation"}
 # (or the government's own "we"); a title that names a joint text.
 JOINT = re.compile(r"\b(?:we|our)\b|^\W*(?:the parties|the leaders|both|the two)\b", re.I)
 JOINT_TITLE = re.compile(r"\b(?:joint|communiqu|declaration|leaders[’']? statement)", re.I)
+# The US and China acting together ("The United States and the PRC will launch a working group",
+# "The Government of the United States ... and the Government of the People's Republic of China"):
+# China is an actor, so no target (a party is never both; 6 such talks in the real gold).
+US_AND_CHINA = re.compile(
+    r"^\W*(?:the )?(?:government of the )?(?:United States|U\.S\.)\b[^.;:]{0,90}?\band (?:the )?"
+    r"(?:government of the )?(?:People[’']s Republic of China|PRC|China)\b", re.I)
 # A President's own instrument (order, proclamation, memorandum): its act is the President's,
 # on the day it is issued, whatever agency the text directs or whatever earlier act it cites
 # (measured on the real gold: parsed actors there were the directed agency or the foreign
@@ -363,7 +369,15 @@ class EntryBuilder:
                 if entry is not None:
                     entries.append(entry)
                     break
-        entries += self._context(groups, info)
+        new_ids = {e["id"] for e in entries}
+        for e in self._context(groups, info):
+            if e["id"] in new_ids:
+                # the sentence that states a new act also names an earlier one ("Recalling the
+                # Geneva Joint Statement of May 12, ..."): both entries, under two ids (one id
+                # made the context entry replace the new one in the store)
+                e["id"] = stable_id(info.id, e["evidence_start"], e["evidence_end"], e["action"],
+                                    "context")
+            entries.append(e)
         return [public(e) for e in entries]
 
     def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id) -> dict | None:
@@ -385,7 +399,13 @@ class EntryBuilder:
             target = None  # a title's capitalised words ("Imposing Additional Duties") are no party
         if target is not None and (self.side(target) == self.side(actor) or target == actor):
             target = None  # a side does not act on itself
-        if target is None and not self.chinese(actor) and (
+        joint_with_china = group.action == "diplomacy" and bool(
+            US_AND_CHINA.search(ev["evidence"]) or (
+                JOINT_TITLE.search(info.title or "") and CHINESE_WORD.search(info.title or "")
+                and JOINT.search(ev["evidence"])))
+        if joint_with_china:
+            target = None
+        if target is None and not self.chinese(actor) and not joint_with_china and (
                 group.china_in(ev) or CHINESE_WORD.search(ev["evidence"])
                 or (group.action in AIMED | ABOUT and group.china_focus)):
             target = CHINA
@@ -396,7 +416,8 @@ class EntryBuilder:
             # an accusation with no one accused is a general aim ("oppose all activities that
             # undermine ..."): all 49 accusations of the real gold's train and dev name theirs
             return None
-        if group.action in TOPIC_BOUND and not (self.chinese(actor) or self.chinese(target)) \
+        if group.action in TOPIC_BOUND and not (self.chinese(actor) or self.chinese(target)
+                                                or joint_with_china) \
                 and not TECH_TOPIC.search(ev["evidence"] + " " + (info.title or "")):
             return None  # talks of allies on other things (a meeting in Tokyo, food systems)
         day = info.publisher_day()

@@ -206,3 +206,27 @@ def test_talking_about_something_is_no_talks(db, tag):
                           text="The United States and China held talks on semiconductors today.")
     tag(db)
     assert [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+
+
+def test_us_and_china_acting_together_have_no_target(db, tag):
+    # a party is never both actor and target: the joint act of both has none
+    doc_id = add_official(db, url="https://wh.example/joint", title="Joint Statement",
+                          published_at="2025-08-11T15:00:00+00:00",
+                          text="The United States and China today agreed to launch a working "
+                               "group on chips.")
+    tag(db)
+    talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    assert talks and talks[0]["actor_id"] == "united-states" and talks[0]["target_id"] is None
+
+
+def test_a_sentence_stating_a_new_act_and_an_earlier_one_keeps_both(db, tag):
+    # the Stockholm joint statement (real, dev split) opens by recalling the Geneva one of May 12:
+    # the new entry and the context entry share the sentence, and both are stored
+    row = next(r for r in load_documents("dev") if r["path"].endswith(
+        "2025-08-11-joint-statement-on-u-s-china-economic-and-trade-meeting-in-stockholm.md"))
+    doc_id = add_official(db, url=row["source_url"], title=row["title"], text=row["text"],
+                          published_at=row["published_at"])
+    tag(db)
+    talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    assert {(e["role"], e["event_date"]) for e in talks} >= {("new", "2025-08-11"),
+                                                             ("context", "2025-05-12")}, talks
