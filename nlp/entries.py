@@ -41,6 +41,11 @@ PARTY_TYPES = {"country", "agency", "company", "ai_lab", "official", "organizati
 HYPOTHETICAL = re.compile(r"\b(?:could|would|might|may|consider(?:s|ing)?|options?|if|should|"
                           r"possible|potential(?:ly)?|whether|hope|urge[sd]?|call(?:s|ed)? on)\b",
                           re.I)
+# In a transcript, a conditional is speech, not a report ("The first step would be for North
+# Korea to ...", "we should always be willing to engage in dialogue", "I suspect you'll hear more
+# on this at the G7"); in a written release "would" mostly reports ("announced that a tariff would
+# be imposed"), so there it is left to the classifier.
+SPOKEN_CONDITIONAL = re.compile(r"\b(?:could|would|might|should|if|whether|suspect)\b", re.I)
 # Measures and statements that are aimed at someone: in a document about China, at China.
 AIMED = {"export_control", "entity_listing", "license_action", "rescission",
          "investment_restriction", "tariff", "sanction", "investigation", "accusation",
@@ -382,6 +387,8 @@ class EntryBuilder:
 
     def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id) -> dict | None:
         ev, place = dict(chosen[0]), chosen[1]
+        if place is not None and place.transcript and SPOKEN_CONDITIONAL.search(ev["evidence"]):
+            return None
         if place is None:
             # read from the title: the title is the evidence (it is not in documents.text)
             ev.update(evidence=info.title or ev["evidence"], evidence_start=0, evidence_end=0)
