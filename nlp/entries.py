@@ -100,6 +100,13 @@ AT_PARTIES = {"entity_listing", "sanction", "criminal_charge", "license_action",
               "access_restriction"}
 TARGET_TYPES = {"country", "agency", "company", "ai_lab", "official", "person", "jurisdiction",
                 "legislature"}
+# What a sentence that reports an act has (classifier flags): a word of recent time, and a verb
+# of taking an act ("Today, President Trump signed an Executive Order launching ...").
+RECENT = re.compile(r"\b(?:today|tonight|yesterday|tomorrow|this (?:morning|afternoon|evening|week)|"
+                    r"last (?:night|week)|on (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+                    r"sunday))\b", re.I)
+ACT_VERBS = {"sign", "announce", "launch", "issue", "impose", "pass", "reach", "agree", "establish",
+             "unveil", "direct", "declare", "adopt", "approve", "add", "order", "advance", "take"}
 SHORT_PARAGRAPHS = 3  # at most this many paragraphs of prose: a short item
 MAX_CANDIDATES = 12  # body sentences of a group the classifier reads (the lead comes first)
 FALLBACK_CANDIDATES = 3  # of an accepted group, how many candidates may give its entry
@@ -170,6 +177,9 @@ class Group:
             "future": ev.get("modality") == "future",
             "actor_parsed": ev.get("_actor_how") == "parse",
             "china_focus": self.china_focus,
+            "recent": bool(RECENT.search(ev["evidence"])),
+            "act_verb": any(t.lemma_.lower() in ACT_VERBS and t.pos_ in ("VERB", "AUX")
+                            for t in ev["_sent"]) if ev.get("_sent") is not None else False,
         }
 
     def instances(self) -> list[tuple[dict, Place | None, str]]:
