@@ -95,6 +95,13 @@ def test_structure_reads_turns_and_lead(nlp):
     assert places[0].speaker == "MS. PSAKI" and places[0].lead
 
 
+def add_real(db, split, path_start):
+    """A real gold document (nlp/data/gold/real/) stored as the crawler stores its page."""
+    row = next(r for r in load_documents(split) if r["path"].startswith(path_start))
+    return add_official(db, url=row["source_url"], title=row["title"], text=row["text"],
+                        published_at=row["published_at"])
+
+
 def test_the_issuer_acts_when_the_sentence_names_no_actor_and_no_self_targeting(db, tag):
     doc_id = add_official(db, url="https://wh.example/d", title="Adjusting Imports",
                           published_at="2025-02-11T15:00:00+00:00",
@@ -110,10 +117,8 @@ def test_the_issuer_acts_when_the_sentence_names_no_actor_and_no_self_targeting(
 
 
 def test_a_real_executive_order_gives_its_own_act(db, tag):
-    row = next(r for r in load_documents("train") if r["path"].startswith(
-        "presidential-actions/2025-02/2025-02-01-imposing-duties-to-address-the-synthetic"))
-    doc_id = add_official(db, url=row["source_url"], title=row["title"], text=row["text"],
-                          published_at=row["published_at"])
+    doc_id = add_real(db, "train",
+                      "presidential-actions/2025-02/2025-02-01-imposing-duties-to-address-the-synthetic")
     tag(db)
     new = [e for e in events(db, doc_id) if e["role"] == "new"]
     tariffs = [e for e in new if e["action"] == "tariff"]
@@ -222,10 +227,8 @@ def test_us_and_china_acting_together_have_no_target(db, tag):
 def test_a_sentence_stating_a_new_act_and_an_earlier_one_keeps_both(db, tag):
     # the Stockholm joint statement (real, dev split) opens by recalling the Geneva one of May 12:
     # the new entry and the context entry share the sentence, and both are stored
-    row = next(r for r in load_documents("dev") if r["path"].endswith(
-        "2025-08-11-joint-statement-on-u-s-china-economic-and-trade-meeting-in-stockholm.md"))
-    doc_id = add_official(db, url=row["source_url"], title=row["title"], text=row["text"],
-                          published_at=row["published_at"])
+    doc_id = add_real(db, "dev", "briefings-statements/2025-08/2025-08-11-joint-statement-on-u-s-"
+                                 "china-economic-and-trade-meeting-in-stockholm")
     tag(db)
     talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
     assert {(e["role"], e["event_date"]) for e in talks} >= {("new", "2025-08-11"),
