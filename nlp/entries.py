@@ -19,6 +19,9 @@ per **(document, action)**, not per sentence:
    side nor an object (a law, chip or program), else China when the sentence names China.
 3. Its date is the publisher's day of publication, or a date the sentence states within
    `NEW_WINDOW_DAYS` before it; a later stated date is the effective date, never the event date.
+   An entry must be in the tracker's scope: talks with no Chinese party are on its topics
+   (`TECH_TOPIC`), an accusation names the accused, a measure aimed at another country names a
+   Chinese party; the US and China acting together have no target.
 4. Candidates whose stated date is older than that window are **context** entries (background
    the document mentions) with their own date and precision, when a Chinese party is in them.
 """
@@ -74,6 +77,7 @@ TECH_TOPIC = re.compile(
     r"coercion|manufacturing|innovation)\b", re.I)
 # Diplomacy with no Chinese party is in scope only on these topics.
 TOPIC_BOUND = {"diplomacy"}
+# Statements that accuse someone: without an accused they are no entry.
 ACCUSATIONS = {"accusation", "distillation_accusation"}
 # A statement in the first person plural or of "the Parties": a joint act of several governments
 # (or the government's own "we"); a title that names a joint text.
