@@ -176,51 +176,43 @@ def test_an_unlinked_chinese_party_makes_china_the_target(db, tag):
     assert new and new[0]["target_id"] == "china", new
 
 
+def tagged(db, tag, text, *, action, title="Statement", url="https://wh.example/statement",
+           published_at="2025-06-10T15:00:00+00:00"):
+    """The entries of one action that tagging a short White House item gives."""
+    doc_id = add_official(db, url=url, title=title, text=text, published_at=published_at)
+    tag(db)
+    return [e for e in events(db, doc_id) if e["action"] == action]
+
+
 @pytest.mark.parametrize("topic, published", [("food security", False),
                                               ("semiconductor supply chains", True)])
 def test_allies_talks_are_in_scope_only_on_the_trackers_topics(db, tag, topic, published):
     # the annotation rules' scope: talks with no Chinese party count on chips, AI, minerals, ...
-    doc_id = add_official(db, url="https://wh.example/readout", title="Readout",
-                          published_at="2025-06-10T15:00:00+00:00",
-                          text="Vice President Harris today met with Prime Minister Albanese of "
-                               f"Australia in Tokyo to discuss {topic}.")
-    tag(db)
-    talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    talks = tagged(db, tag, "Vice President Harris today met with Prime Minister Albanese of "
+                            f"Australia in Tokyo to discuss {topic}.", action="diplomacy")
     assert bool(talks) is published, talks
 
 
 def test_an_accusation_with_no_one_accused_is_no_entry(db, tag):
-    doc_id = add_official(db, url="https://wh.example/aims", title="Joint Statement",
-                          published_at="2025-06-10T15:00:00+00:00",
-                          text="The leaders today condemned all activities that undermine the "
-                               "rules-based international order.")
-    tag(db)
-    assert not [e for e in events(db, doc_id) if e["action"] == "accusation"]
+    assert not tagged(db, tag, "The leaders today condemned all activities that undermine the "
+                               "rules-based international order.", action="accusation",
+                      title="Joint Statement")
 
 
 def test_talking_about_something_is_no_talks(db, tag):
     # the verb is conversation in a transcript; "talks" the noun are diplomacy
-    doc_id = add_official(db, url="https://wh.example/remarks", title="Remarks",
-                          published_at="2025-06-10T15:00:00+00:00",
-                          text="Today we talked about the semiconductor jobs this plant brings "
-                               "to Ohio and about China.")
-    tag(db)
-    assert not [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
-    doc_id = add_official(db, url="https://wh.example/talks", title="Statement",
-                          published_at="2025-06-10T15:00:00+00:00",
-                          text="The United States and China held talks on semiconductors today.")
-    tag(db)
-    assert [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    assert not tagged(db, tag, "Today we talked about the semiconductor jobs this plant brings "
+                               "to Ohio and about China.", action="diplomacy", title="Remarks",
+                      url="https://wh.example/remarks")
+    assert tagged(db, tag, "The United States and China held talks on semiconductors today.",
+                  action="diplomacy", url="https://wh.example/talks")
 
 
 def test_us_and_china_acting_together_have_no_target(db, tag):
     # a party is never both actor and target: the joint act of both has none
-    doc_id = add_official(db, url="https://wh.example/joint", title="Joint Statement",
-                          published_at="2025-08-11T15:00:00+00:00",
-                          text="The United States and China today agreed to launch a working "
-                               "group on chips.")
-    tag(db)
-    talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
+    talks = tagged(db, tag, "The United States and China today agreed to launch a working group "
+                            "on chips.", action="diplomacy", title="Joint Statement",
+                   published_at="2025-08-11T15:00:00+00:00")
     assert talks and talks[0]["actor_id"] == "united-states" and talks[0]["target_id"] is None
 
 
