@@ -12,7 +12,8 @@ per **(document, action)**, not per sentence:
    question, transcript), whether a Chinese party is named, whether the dates are old — and
    says whether the document reports an act of that kind as new ("new", the group's best
    candidate) and which sentence states it ("states", which gives the entry its roles). One
-   entry per accepted group.
+   entry per accepted group, and a second one when a sentence of the group states China's answer
+   to the measure (`_answer`: a counter-tariff, China's side of a truce).
 2. The entry's roles follow types: the actor parsed as the sentence's subject, else the
    document's issuer (the default actor of an official document's own act; a speaker is not the
    actor of what they describe); the target parsed from the sentence, never the actor's own
@@ -115,6 +116,13 @@ ACT_VERBS = {"sign", "announce", "launch", "issue", "impose", "pass", "reach", "
 SHORT_PARAGRAPHS = 3  # at most this many paragraphs of prose: a short item
 MAX_CANDIDATES = 12  # body sentences of a group the classifier reads (the lead comes first)
 FALLBACK_CANDIDATES = 3  # of an accepted group, how many candidates may give its entry
+# China's answer to the measure a document reports ("China will remove the retaliatory tariffs
+# it announced since April 4", "the State Council Tariff Commission of the PRC announced that
+# ... a 34 percent tariff would be imposed"): a second entry of the same action, China's own.
+# The classifier must be this sure that the sentence states an act; 4 such entries in the real
+# gold's train and dev, each beside the US measure it answers.
+ANSWER_MEASURES = AIMED - ACCUSATIONS
+ANSWER_MIN_STATES = 0.5
 
 
 def url_folders(url: str | None) -> list[str]:
@@ -326,10 +334,10 @@ class EntryBuilder:
         top = max(counts.items(), key=lambda kv: kv[1], default=(None, 0))
         return top[0] if top[1] >= 2 else None
 
-    def accept(self, groups: list[Group], instances: list) -> list[list[tuple[dict, object]]]:
+    def accept(self, groups: list[Group], instances: list) -> list[list[tuple[dict, object, float]]]:
         """Per group (with its `instances()`), the candidates that may state the act as new, the
         likeliest first (empty: no entry): when the classifier is sure enough of the group, its
-        candidates by how sure it is that each states the act."""
+        candidates (candidate, place, how sure it is that it states the act) by that."""
         out: list[list[tuple[dict, object]]] = []
         if self.model is not None:
             flat = [text for inst in instances for _, _, text in inst]
@@ -351,7 +359,7 @@ class EntryBuilder:
                                  and not g.is_old(s[2])), None)
                     if lead is not None:
                         ranked = [lead] + [s for s in ranked if s is not lead]
-                out.append([(s[2], s[3]) for s in ranked])
+                out.append([(s[2], s[3], s[1]) for s in ranked])
         else:
             out = [[] for _ in groups]
         # A short item (a news snippet, a one-paragraph release; the classifier learnt from long
@@ -359,7 +367,7 @@ class EntryBuilder:
         # hypothetical, not old. Without a trained model, every document is read so.
         for i, (g, inst) in enumerate(zip(groups, instances)):
             if not out[i] and (short_item(g.structure) or self.model is None):
-                out[i] = [(ev, place) for ev, place, _ in inst if place is not None and place.lead
+                out[i] = [(ev, place, 0.0) for ev, place, _ in inst if place is not None and place.lead
                           and not asks(ev, place) and not g.is_old(ev)
                           and not HYPOTHETICAL.search(ev["evidence"])][:1]
         return out
@@ -385,10 +393,13 @@ class EntryBuilder:
             # tried. (Other acts: the likeliest only; a fallback there, measured on dev, found
             # the measure aimed at another country in the next sentence too.)
             tries = FALLBACK_CANDIDATES if group.action in TOPIC_BOUND else 1
-            for chosen in ranked[:tries]:
+            for chosen in self._own_first(ranked, info)[:tries]:
                 entry = self._new_entry(group, chosen, info, version, stable_id)
                 if entry is not None:
                     entries.append(entry)
+                    answer = self._answer(group, ranked, entry, info, version, stable_id)
+                    if answer is not None:
+                        entries.append(answer)
                     break
         new_ids = {e["id"] for e in entries}
         for e in self._context(groups, info):
@@ -401,14 +412,48 @@ class EntryBuilder:
             entries.append(e)
         return [public(e) for e in entries]
 
-    def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id) -> dict | None:
+    def _chinese_subject(self, ev: dict) -> bool:
+        return ev.get("_actor_how") == "parse" and self.chinese(ev["actor_id"])
+
+    def _own_first(self, ranked: list, info: DocumentInfo) -> list:
+        """The ranked candidates, with those whose subject is Chinese put last in a President's
+        own instrument: there they state the measure the order answers, which is China's act
+        (see `_answer`), not the order's."""
+        if not (info.issuer_id and self.presidential(info)):
+            return ranked
+        return [c for c in ranked if not self._chinese_subject(c[0])] + \
+            [c for c in ranked if self._chinese_subject(c[0])]
+
+    def _answer(self, group: Group, ranked: list, entry: dict, info: DocumentInfo, version,
+                stable_id) -> dict | None:
+        """China's own measure beside the one the entry reports (ANSWER_MEASURES), when a
+        candidate of the group states it: its subject is Chinese."""
+        if group.action not in ANSWER_MEASURES or self.chinese(entry["actor_id"]) \
+                or self.chinese(info.issuer_id):
+            return None
+        for chosen in ranked:
+            ev, place, states = chosen
+            # (an old stated date is no bar: "China will remove the retaliatory tariffs it
+            # announced since April 4" is dated like the main entry, by `_new_entry`)
+            if place is None or states < ANSWER_MIN_STATES or not self._chinese_subject(ev) \
+                    or ev["evidence_start"] == entry["evidence_start"]:
+                continue
+            return self._new_entry(group, chosen, info, version, stable_id,
+                                   answering=entry["actor_id"])
+        return None
+
+    def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id,
+                   answering: str | None = None) -> dict | None:
+        """The entry `chosen` (candidate, place) gives, or None when it is out of scope.
+        `answering`: the actor of the measure this one answers (see `_answer`), its target."""
         ev, place = dict(chosen[0]), chosen[1]
         if place is not None and place.transcript and SPOKEN_CONDITIONAL.search(ev["evidence"]):
             return None
         if place is None:
             # read from the title: the title is the evidence (it is not in documents.text)
             ev.update(evidence=info.title or ev["evidence"], evidence_start=0, evidence_end=0)
-        presidential = info.issuer_id is not None and self.presidential(info)
+        # China's answer is China's act on its own date, not the President's instrument
+        presidential = answering is None and info.issuer_id is not None and self.presidential(info)
         actor = ev["actor_id"] if ev.get("_actor_how") == "parse" and \
             self.is_party(ev["actor_id"]) and not presidential else None
         if actor is None:
@@ -428,6 +473,9 @@ class EntryBuilder:
                 and JOINT.search(ev["evidence"])))
         if joint_with_china:
             target = None
+        if answering is not None and target is None:
+            # aimed at the side whose measure it answers: its country
+            target = self.country_entity.get(self._country(answering) or "", answering)
         if target is None and not self.chinese(actor) and not joint_with_china and (
                 group.china_in(ev) or CHINESE_WORD.search(ev["evidence"])
                 or (group.action in AIMED | ABOUT and group.china_focus)):

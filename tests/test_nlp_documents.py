@@ -225,3 +225,26 @@ def test_a_sentence_stating_a_new_act_and_an_earlier_one_keeps_both(db, tag):
     talks = [e for e in events(db, doc_id) if e["action"] == "diplomacy"]
     assert {(e["role"], e["event_date"]) for e in talks} >= {("new", "2025-08-11"),
                                                              ("context", "2025-05-12")}, talks
+
+
+@pytest.mark.parametrize("split, path_start, china_day", [
+    # a fact sheet of the Geneva deal: "China will remove the retaliatory tariffs it announced
+    # since April 4, 2025" beside "The United States will remove the additional tariffs ..."
+    ("train", "fact-sheets/2025-05/2025-05-12-fact-sheet-president-donald-j-trump-secures-a-hist",
+     "2025-05-12"),
+    # an executive order answering "On April 4, 2025, the State Council Tariff Commission of the
+    # People's Republic of China (PRC) announced that ... a 34 percent tariff would be imposed"
+    ("dev", "presidential-actions/2025-04/2025-04-08-amendment-to-recipricol-tariffs", "2025-04-04"),
+])
+def test_chinas_answer_to_a_us_tariff_is_its_own_entry(db, tag, split, path_start, china_day):
+    doc_id = add_real(db, split, path_start)
+    tag(db)
+    tariffs = [e for e in events(db, doc_id) if e["role"] == "new" and e["action"] == "tariff"]
+    china_side = [e for e in tariffs if e["actor_id"] in ("china", "cn-tariff-commission")]
+    us_side = [e for e in tariffs if e not in china_side]
+    assert len(china_side) == 1, tariffs
+    assert china_side[0]["target_id"] == "united-states"
+    assert china_side[0]["event_date"] == china_day
+    # the US measure stays the US's (in the order: the President's, not the commission's)
+    assert us_side and all(e["target_id"] == "china" and e["actor_id"] in
+                           ("us-white-house", "donald-trump", "united-states") for e in us_side)
