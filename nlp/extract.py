@@ -295,6 +295,13 @@ class Extractor:
                 return (prev_actor, "context") if prev_actor else (None, None)
         skip: set[int] = set()  # the patient of a passive verb is never its agent
         for verb in _clause_chain(pred):
+            if verb.pos_ in ("NOUN", "PROPN") and verb is not pred:
+                # "condemned the PRC's decision to impose countermeasures": the one whose
+                # decision (plan, move) it is acts, not the subject of the verb above it
+                poss = next((c for c in verb.children if c.dep_ == "poss"), None)
+                found = _entity_in(poss, by_token, actors=True) if poss is not None else None
+                if found:
+                    return found, "parse"
             passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
             for child in verb.children:
                 if child.dep_ == "nsubjpass":

@@ -262,3 +262,10 @@ def test_the_house_is_the_chamber_and_the_white_house_stays_itself(db, tag):
            url="https://wh.example/welcome")
     assert "us-house" not in {r["entity_id"] for r in db.query(
         "SELECT * FROM mentions WHERE surface LIKE 'White House%'")}
+
+
+def test_the_one_whose_decision_it_is_acts_not_the_one_who_welcomes_it(db, tag):
+    controls = tagged(db, tag, "The White House today welcomed Japan's decision to impose export "
+                               "controls on chip tools to China.", action="export_control")
+    assert controls and controls[0]["actor_id"] == "japan", controls
+    assert controls[0]["target_id"] == "china"
