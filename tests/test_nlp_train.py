@@ -52,11 +52,12 @@ def test_cross_validation_scores_held_out_documents_and_ablates_feature_words():
 
     assert without("act_x f_lead u_fact | t_a t_b | The f_lead words stay", ["f_", "t_"]) == \
         "act_x u_fact |  | The f_lead words stay"
-    # the label is carried by a flag only: each document's sentence words are its own
+    # the label is carried by a flag only: each document's sentence words are its own (80
+    # groups: with the shipped 15 epochs, 40 were too few to learn the flag fully)
     groups = [{"path": f"doc-{i}", "action": "tariff", "group_label": i % 2 == 0, "states": False,
                "text": f"act_tariff {'f_lead' if i % 2 == 0 else 'f_no_lead'} | t_doc | word{i}"}
-              for i in range(40)]
+              for i in range(80)]
     with_flags = cross_validate(groups, 4, [])
-    assert with_flags["groups"] == 40 and with_flags["positive"] == 20
+    assert with_flags["groups"] == 80 and with_flags["positive"] == 40
     assert with_flags["f1"] == 1.0
     assert cross_validate(groups, 4, ["f_"])["f1"] < 0.9  # without the flag, nothing to learn
