@@ -338,7 +338,7 @@ class EntryBuilder:
         """Per group (with its `instances()`), the candidates that may state the act as new, the
         likeliest first (empty: no entry): when the classifier is sure enough of the group, its
         candidates (candidate, place, how sure it is that it states the act) by that."""
-        out: list[list[tuple[dict, object]]] = []
+        out: list[list[tuple[dict, object, float]]] = []
         if self.model is not None:
             flat = [text for inst in instances for _, _, text in inst]
             probs = iter(self.model.probabilities(flat))
@@ -444,7 +444,7 @@ class EntryBuilder:
 
     def _new_entry(self, group: Group, chosen, info: DocumentInfo, version, stable_id,
                    answering: str | None = None) -> dict | None:
-        """The entry `chosen` (candidate, place) gives, or None when it is out of scope.
+        """The entry `chosen` (candidate, place, states) gives, or None when it is out of scope.
         `answering`: the actor of the measure this one answers (see `_answer`), its target."""
         ev, place = dict(chosen[0]), chosen[1]
         if place is not None and place.transcript and SPOKEN_CONDITIONAL.search(ev["evidence"]):
