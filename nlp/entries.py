@@ -421,8 +421,7 @@ class EntryBuilder:
         (see `_answer`), not the order's."""
         if not (info.issuer_id and self.presidential(info)):
             return ranked
-        return [c for c in ranked if not self._chinese_subject(c[0])] + \
-            [c for c in ranked if self._chinese_subject(c[0])]
+        return sorted(ranked, key=lambda c: self._chinese_subject(c[0]))  # stable: order kept
 
     def _answer(self, group: Group, ranked: list, entry: dict, info: DocumentInfo, version,
                 stable_id) -> dict | None:
