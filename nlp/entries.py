@@ -397,7 +397,8 @@ class EntryBuilder:
                 entry = self._new_entry(group, chosen, info, version, stable_id)
                 if entry is not None:
                     entries.append(entry)
-                    answer = self._answer(group, ranked, entry, info, version, stable_id)
+                    answer = self._answer(group, ranked, chosen, entry, info, version,
+                                          stable_id)
                     if answer is not None:
                         entries.append(answer)
                     break
@@ -423,10 +424,11 @@ class EntryBuilder:
             return ranked
         return sorted(ranked, key=lambda c: self._chinese_subject(c[0]))  # stable: order kept
 
-    def _answer(self, group: Group, ranked: list, entry: dict, info: DocumentInfo, version,
-                stable_id) -> dict | None:
+    def _answer(self, group: Group, ranked: list, main: tuple, entry: dict, info: DocumentInfo,
+                version, stable_id) -> dict | None:
         """China's own measure beside the one the entry reports (ANSWER_MEASURES), when a
-        candidate of the group states it: its subject is Chinese."""
+        candidate of the group other than the entry's own (`main`) states it: its subject is
+        Chinese."""
         if group.action not in ANSWER_MEASURES or self.chinese(entry["actor_id"]) \
                 or self.chinese(info.issuer_id):
             return None
@@ -434,8 +436,8 @@ class EntryBuilder:
             ev, place, states = chosen
             # (an old stated date is no bar: "China will remove the retaliatory tariffs it
             # announced since April 4" is dated like the main entry, by `_new_entry`)
-            if place is None or states < ANSWER_MIN_STATES or not self._chinese_subject(ev) \
-                    or ev["evidence_start"] == entry["evidence_start"]:
+            if chosen is main or place is None or states < ANSWER_MIN_STATES \
+                    or not self._chinese_subject(ev):
                 continue
             return self._new_entry(group, chosen, info, version, stable_id,
                                    answering=entry["actor_id"])
