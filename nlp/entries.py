@@ -450,6 +450,11 @@ class EntryBuilder:
         ev, place = dict(chosen[0]), chosen[1]
         if place is not None and place.transcript and SPOKEN_CONDITIONAL.search(ev["evidence"]):
             return None
+        if ev.get("_recommended") and group.action not in ACCUSATIONS:
+            # a recommendation is no act (the annotation rules; no gold entry of train or dev
+            # is one): "The reports encourage regulators ... to scale up investigations" was
+            # published on dev. (An accusation's "we encourage China to stop" is the accusing.)
+            return None
         if place is None:
             # read from the title: the title is the evidence (it is not in documents.text)
             ev.update(evidence=info.title or ev["evidence"], evidence_start=0, evidence_end=0)

@@ -39,13 +39,16 @@ STATEMENT_ACTIONS = {"accusation", "distillation_accusation"}
 # Verbs whose own subject makes the accusation ("China firmly opposes ..., a spokesperson said").
 ACCUSING_VERBS = {"accuse", "allege", "oppose", "condemn", "denounce", "deplore", "criticize",
                   "criticise", "slam", "blast", "blame", "reject", "urge", "lodge"}
+# Verbs that recommend an act to someone else ("The reports encourage regulators ... to scale up
+# investigations"): the annotation rules count no recommendation as an entry.
+RECOMMENDING_VERBS = {"encourage", "recommend"}
 PRONOUNS = {"it", "they", "we", "he", "she", "its", "their", "our", "this", "which", "that", "who"}
 
 _EDGE_JUNK = re.compile(r"^[\W_]+|[\W_]+$", re.UNICODE)
 
 
 def public(ev: dict) -> dict:
-    """An event without the reader's private keys (`_sent`, `_actor_how`): what a row holds."""
+    """An event without the reader's private keys (`_sent`, `_actor_how`, ...): what a row holds."""
     return {k: v for k, v in ev.items() if not k.startswith("_")}
 
 
@@ -277,7 +280,9 @@ class Extractor:
                 "modality": modality, "status": status,
                 "magnitude": _magnitude(action, sent, trig, pred),
                 "trigger": trig.text, "confidence": round(min(confidence, 0.95), 2),
-                "role": "new", "_actor_how": actor_how, "_target_how": target_how}
+                "role": "new", "_actor_how": actor_how, "_target_how": target_how,
+                "_recommended": any(v.lemma_.lower() in RECOMMENDING_VERBS
+                                    for v in _clause_chain(pred))}
 
     # --- roles ------------------------------------------------------------------------------
 

@@ -272,3 +272,12 @@ def test_the_one_whose_decision_it_is_acts_not_the_one_who_welcomes_it(db, tag):
                                "controls on chip tools to China.", action="export_control")
     assert controls and controls[0]["actor_id"] == "japan", controls
     assert controls[0]["target_id"] == "china"
+
+
+def test_a_recommendation_is_no_entry(db, tag):
+    # the annotation rules: recommendations are no entries (dev published "The reports
+    # encourage regulators ... to scale up investigations into digital asset market misconduct")
+    assert not tagged(db, tag, "The reports encourage regulators to scale up investigations into "
+                               "Chinese chip smuggling networks.", action="investigation")
+    assert tagged(db, tag, "Regulators today opened investigations into Chinese chip smuggling "
+                           "networks.", action="investigation", url="https://wh.example/opened")
