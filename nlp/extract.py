@@ -35,6 +35,11 @@ STOP_SURFACES = {"ai", "a.i.", "artificial intelligence", "genai", "agi", "llm",
                  "gpus", "cpu", "section", "fact sheet", "background", "press release",
                  "readout", "summary", "q", "a", "note", "share", "print", "email", "tweet",
                  "related", "contact", "media contact", "subscribe", "menu", "home", "api", "apis"}
+# A name the model finds that ends in one of these words names a list or a law, not a party
+# ("the Commerce Control List": on dev, "items on the Commerce Control List" made it the target
+# of an Entity List addition).
+NAMED_OBJECT_WORDS = {"list": "list", "schedule": "list", "act": "law", "law": "law",
+                      "regulations": "rule", "rule": "rule"}
 STATEMENT_ACTIONS = {"accusation", "distillation_accusation"}
 # Verbs whose own subject makes the accusation ("China firmly opposes ..., a spokesperson said").
 ACCUSING_VERBS = {"accuse", "allege", "oppose", "condemn", "denounce", "deplore", "criticize",
@@ -129,7 +134,8 @@ class Extractor:
             return Linked(gaz.id, gaz.type, span, span.start_char, span.end_char, surface)
         if _looks_like_heading(span) or len(span) > 8 or surface.islower():
             return None
-        etype = MODEL_TYPES[ent.label_]
+        etype = NAMED_OBJECT_WORDS.get(words[-1], MODEL_TYPES[ent.label_]) if len(words) > 1 \
+            else MODEL_TYPES[ent.label_]
         slug = slugify(surface.removeprefix("the ").removeprefix("The "))
         if not slug:
             return None

@@ -281,3 +281,13 @@ def test_a_recommendation_is_no_entry(db, tag):
                                "Chinese chip smuggling networks.", action="investigation")
     assert tagged(db, tag, "Regulators today opened investigations into Chinese chip smuggling "
                            "networks.", action="investigation", url="https://wh.example/opened")
+
+
+def test_a_named_list_is_no_party_and_a_listing_needs_someone_listed(db, tag):
+    # dev published "items on the Commerce Control List" as an Entity List addition aimed at
+    # the list: a name the model finds ending in "List" (or "Act", "Schedule") is an object
+    listings = tagged(db, tag, "The Department of Commerce today placed certain items on the "
+                               "Commerce Control List.", action="entity_listing")
+    assert not listings, listings
+    types = {r["id"]: r["type"] for r in db.query("SELECT id, type FROM entities")}
+    assert types.get("commerce-control-list") == "list", types
