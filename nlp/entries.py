@@ -495,7 +495,8 @@ class EntryBuilder:
             return None  # aimed at another country, no Chinese party: out of scope
         if target is None and group.action in NAMED_TARGET:
             # an accusation with no one accused is a general aim ("oppose all activities that
-            # undermine ..."): all 49 accusations of the real gold's train and dev name theirs
+            # undermine ..."): all 49 accusations of the real gold's train and dev name theirs;
+            # a listing with no one listed lists items (NAMED_TARGET)
             return None
         if group.action in TOPIC_BOUND and not (self.chinese(actor) or self.chinese(target)
                                                 or joint_with_china) \

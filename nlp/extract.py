@@ -37,9 +37,8 @@ STOP_SURFACES = {"ai", "a.i.", "artificial intelligence", "genai", "agi", "llm",
                  "related", "contact", "media contact", "subscribe", "menu", "home", "api", "apis"}
 # A name the model finds that ends in one of these words names a list or a law, not a party
 # ("the Commerce Control List": on dev, "items on the Commerce Control List" made it the target
-# of an Entity List addition).
-NAMED_OBJECT_WORDS = {"list": "list", "schedule": "list", "act": "law", "law": "law",
-                      "regulations": "rule", "rule": "rule"}
+# of an Entity List addition); its type is the gazetteer's for such names (the Entity List's).
+NAMED_OBJECT_WORDS = {"list", "schedule", "act", "law", "regulations", "rule"}
 STATEMENT_ACTIONS = {"accusation", "distillation_accusation"}
 # Verbs whose own subject makes the accusation ("China firmly opposes ..., a spokesperson said").
 ACCUSING_VERBS = {"accuse", "allege", "oppose", "condemn", "denounce", "deplore", "criticize",
@@ -134,7 +133,7 @@ class Extractor:
             return Linked(gaz.id, gaz.type, span, span.start_char, span.end_char, surface)
         if _looks_like_heading(span) or len(span) > 8 or surface.islower():
             return None
-        etype = NAMED_OBJECT_WORDS.get(words[-1], MODEL_TYPES[ent.label_]) if len(words) > 1 \
+        etype = "law" if len(words) > 1 and words[-1] in NAMED_OBJECT_WORDS \
             else MODEL_TYPES[ent.label_]
         slug = slugify(surface.removeprefix("the ").removeprefix("The "))
         if not slug:

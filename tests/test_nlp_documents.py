@@ -290,4 +290,4 @@ def test_a_named_list_is_no_party_and_a_listing_needs_someone_listed(db, tag):
                                "Commerce Control List.", action="entity_listing")
     assert not listings, listings
     types = {r["id"]: r["type"] for r in db.query("SELECT id, type FROM entities")}
-    assert types.get("commerce-control-list") == "list", types
+    assert types.get("commerce-control-list") == "law", types
