@@ -215,13 +215,22 @@ class Extractor:
             suppressed = set()
             for code in present:
                 suppressed.update(self.taxonomy.actions[code].suppresses)
-            seen: set[str] = set()
+            by_action: dict[str, list[Span]] = {}  # in the order of their first trigger
             for trig in triggers:
-                action = trig.label_
-                if action in suppressed or action in seen:
-                    continue
-                seen.add(action)
-                ev = self._event(doc, sent, trig, by_token, base, prev_actor)
+                if trig.label_ not in suppressed:
+                    by_action.setdefault(trig.label_, []).append(trig)
+            for action, spans in by_action.items():
+                # one event per action: read from the first trigger whose actor the parse gives,
+                # else the first ("your question on the ships investigation, so the Trade
+                # Representative will be initiating the investigation": the second, USTR's act)
+                ev: dict | None = None
+                for trig in spans:
+                    reading = self._event(doc, sent, trig, by_token, base, prev_actor)
+                    if ev is None or reading["_actor_how"] == "parse":
+                        ev = reading
+                    if reading["_actor_how"] == "parse":
+                        break
+                assert ev is not None  # an action is in by_action with its first trigger
                 ev.update(self._row_ids(document_id, sent, action, offset))
                 ev["_sent"] = sent  # for the entry builder; dropped before rows are written
                 out.append(ev)

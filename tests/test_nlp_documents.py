@@ -291,3 +291,14 @@ def test_a_named_list_is_no_party_and_a_listing_needs_someone_listed(db, tag):
     assert not listings, listings
     types = {r["id"]: r["type"] for r in db.query("SELECT id, type FROM entities")}
     assert types.get("commerce-control-list") == "law", types
+
+
+def test_an_action_named_twice_in_a_sentence_is_read_where_its_actor_is(db, tag):
+    # dev published "With respect to your question on the ships investigation, so the Trade
+    # Representative will be initiating the investigation on ships tomorrow" as the White
+    # House's act: the first "investigation" has no subject, the second is USTR's
+    probes = tagged(db, tag, "With respect to your question on the shipbuilding investigation, "
+                             "the Trade Representative will be opening the investigation into "
+                             "China's shipbuilding practices tomorrow.", action="investigation")
+    assert probes and probes[0]["actor_id"] == "us-ustr", probes
+    assert probes[0]["target_id"] == "china" and probes[0]["modality"] == "future"
