@@ -78,12 +78,13 @@ def load_documents(split: str | None = None, *, written_for_project: bool = Fals
             rows = [json.loads(line) for line in fh]
         rows = [{**r, "gold": gold[r["path"]]} for r in rows if r["path"] in gold]
         if split == "train":
-            held_out = {_words(r["text"]) for r in rows if r["split"] != "train"}
-            rows = [r for r in rows if r["split"] != "train" or _words(r["text"]) not in held_out]
+            held_out = {document_words(r["text"]) for r in rows if r["split"] != "train"}
+            rows = [r for r in rows
+                    if r["split"] != "train" or document_words(r["text"]) not in held_out]
     return [r for r in rows if split is None or r["split"] == split]
 
 
-def _words(text: str | None) -> str:
+def document_words(text: str | None) -> str:
     """A document's words, the key of its copies. The White House publishes some documents
     under two paths (a press call under press-briefings and again under statements-releases);
     the split hashes the path, so the copies of 4 gold documents fell in train and in dev or

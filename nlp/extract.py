@@ -223,14 +223,11 @@ class Extractor:
                 # one event per action: read from the first trigger whose actor the parse gives,
                 # else the first ("your question on the ships investigation, so the Trade
                 # Representative will be initiating the investigation": the second, USTR's act)
-                ev: dict | None = None
-                for trig in spans:
-                    reading = self._event(doc, sent, trig, by_token, base, prev_actor)
-                    if ev is None or reading["_actor_how"] == "parse":
-                        ev = reading
-                    if reading["_actor_how"] == "parse":
-                        break
-                assert ev is not None  # an action is in by_action with its first trigger
+                readings = (self._event(doc, sent, trig, by_token, base, prev_actor)
+                            for trig in spans)  # read lazily: most actions stop at the first
+                first = next(readings)
+                ev = first if first["_actor_how"] == "parse" else next(
+                    (r for r in readings if r["_actor_how"] == "parse"), first)
                 ev.update(self._row_ids(document_id, sent, action, offset))
                 ev["_sent"] = sent  # for the entry builder; dropped before rows are written
                 out.append(ev)
