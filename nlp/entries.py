@@ -17,7 +17,9 @@ per **(document, action)**, not per sentence:
 2. The entry's roles follow types: the actor parsed as the sentence's subject, else the
    document's issuer (the default actor of an official document's own act; a speaker is not the
    actor of what they describe); the target parsed from the sentence, never the actor's own
-   side nor an object (a law, chip or program), else China when the sentence names China.
+   side nor an object (a law, chip or program), else China when the sentence names China; in
+   talks an official met stands for their country (talks are between governments).
+   A statistic (an average rate) states no act.
 3. Its date is the publisher's day of publication, or a date the sentence states within
    `NEW_WINDOW_DAYS` before it; a later stated date is the effective date, never the event date.
    An entry must be in the tracker's scope: talks with no Chinese party are on its topics
@@ -78,6 +80,8 @@ TECH_TOPIC = re.compile(
     r"coercion|manufacturing|innovation)\b", re.I)
 # Diplomacy with no Chinese party is in scope only on these topics.
 TOPIC_BOUND = {"diplomacy"}
+# Acts between governments, whose counterpart is a country (its officials stand for it).
+TALKS = {"diplomacy"}
 # Statements that accuse someone: without an accused they are no entry.
 ACCUSATIONS = {"accusation", "distillation_accusation"}
 # Acts that are done to someone by what they are (a listing lists a party, a sanction or a charge
@@ -459,6 +463,8 @@ class EntryBuilder:
             # is one): "The reports encourage regulators ... to scale up investigations" was
             # published on dev. (An accusation's "we encourage China to stop" is the accusing.)
             return None
+        if ev.get("_statistic"):
+            return None  # an average rate is a statistic, no act (the annotation rules)
         if place is None:
             # read from the title: the title is the evidence (it is not in documents.text)
             ev.update(evidence=info.title or ev["evidence"], evidence_start=0, evidence_end=0)
@@ -475,6 +481,11 @@ class EntryBuilder:
         target = ev["target_id"] if self._read_target(ev, group.action) else None
         if place is None and target not in self.entities:
             target = None  # a title's capitalised words ("Imposing Additional Duties") are no party
+        if group.action in TALKS and self._type(target) == "official":
+            # talks are between governments: the official met stands for their country (all 14
+            # gold targets of train and dev that name a Chinese official also name China;
+            # "meeting with President Xi" against the gold's ["China", "PRC"] was a wrong target)
+            target = self.country_entity.get(self._country(target) or "", target)
         if target is not None and (self.side(target) == self.side(actor) or target == actor):
             target = None  # a side does not act on itself
         joint_with_china = group.action == "diplomacy" and bool(

@@ -26,7 +26,7 @@ from .gazetteer import Entity, alias_index, normalize_alias
 from .pipeline import ACTIONS_KEY
 from .syntax import (OBJECT_TYPES, SAY_VERBS, _ENTS_KEY, _NUMBERED_OF, _clause_chain, _crosses_relative_clause,
                      _entity_in, _generic_statement, _governing_verb, _looks_like_heading, _magnitude, _nearest,
-                     _predicate, _sent_ents, _trigger_head, _trim)
+                     _names_an_average, _predicate, _sent_ents, _trigger_head, _trim)
 
 # Model labels we keep as entities of their own when the gazetteer does not know them.
 MODEL_TYPES = {"PERSON": "person", "ORG": "organization", "GPE": "place"}
@@ -293,7 +293,8 @@ class Extractor:
                 "trigger": trig.text, "confidence": round(min(confidence, 0.95), 2),
                 "role": "new", "_actor_how": actor_how, "_target_how": target_how,
                 "_recommended": any(v.lemma_.lower() in RECOMMENDING_VERBS
-                                    for v in _clause_chain(pred))}
+                                    for v in _clause_chain(pred)),
+                "_statistic": _names_an_average(trig)}
 
     # --- roles ------------------------------------------------------------------------------
 

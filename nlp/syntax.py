@@ -260,3 +260,11 @@ def _magnitude(action: str, sent: Span, trig: Span, pred: Token) -> str | None:
     if money:
         return min(money, key=lambda e: abs(e.start - trig.start)).text
     return None
+
+
+def _names_an_average(trig: Span) -> bool:
+    """The trigger names an average ("our trade-weighted average tariff rate is 2.4 percent",
+    "the lowest simple average MFN tariff rates"): a statistic, which the annotation rules count
+    as no event. The average modifies the trigger or the noun the trigger modifies."""
+    nouns = {t for t in trig} | {t.head for t in trig if t.dep_ in ("compound", "amod")}
+    return any(c.lower_ == "average" for n in nouns for c in n.children)

@@ -302,3 +302,20 @@ def test_an_action_named_twice_in_a_sentence_is_read_where_its_actor_is(db, tag)
                              "China's shipbuilding practices tomorrow.", action="investigation")
     assert probes and probes[0]["actor_id"] == "us-ustr", probes
     assert probes[0]["target_id"] == "china" and probes[0]["modality"] == "future"
+
+
+def test_in_talks_an_official_stands_for_their_country(db, tag):
+    # train published "I expect to be meeting with President Xi" aimed at Xi Jinping, where the
+    # gold's target is China: talks are between governments (officials stand for their country)
+    talks = tagged(db, tag, "Secretary Blinken met with Foreign Minister Wang Yi of China today "
+                            "to discuss export controls on chips.", action="diplomacy")
+    assert talks and talks[0]["target_id"] == "china", talks
+
+
+def test_an_average_rate_is_a_statistic_not_a_tariff(db, tag):
+    # dev published "Today, in 2023, our trade-weighted average tariff rate is 2.4 percent" as
+    # a tariff on China: statistics are no events (the annotation rules); the measure still is
+    assert not tagged(db, tag, "Today our trade-weighted average tariff rate on imports from "
+                               "China is 2.4 percent.", action="tariff")
+    assert tagged(db, tag, "Today the President imposed a 25 percent tariff on imports from "
+                           "China.", action="tariff", url="https://wh.example/tariff")
