@@ -537,8 +537,8 @@ class EntryBuilder:
         out, seen = [], set()
         for group in groups:
             for ev, place in group.body:
-                if place.question or not group.is_old(ev):
-                    continue
+                if place.question or ev.get("_statistic") or not group.is_old(ev):
+                    continue  # (a statistic is no act, then or now)
                 actor, target = ev["actor_id"], ev["target_id"]
                 if not (group.china_in(ev) or self.chinese(actor) or self.chinese(target)):
                     continue

@@ -317,5 +317,8 @@ def test_an_average_rate_is_a_statistic_not_a_tariff(db, tag):
     # a tariff on China: statistics are no events (the annotation rules); the measure still is
     assert not tagged(db, tag, "Today our trade-weighted average tariff rate on imports from "
                                "China is 2.4 percent.", action="tariff")
+    # nor is it background on its own date
+    assert not tagged(db, tag, "In March 2018, our average tariff rate on imports from China was "
+                               "3.1 percent.", action="tariff", url="https://wh.example/2018")
     assert tagged(db, tag, "Today the President imposed a 25 percent tariff on imports from "
                            "China.", action="tariff", url="https://wh.example/tariff")
