@@ -25,7 +25,7 @@ from .clean import BOILERPLATE_PATH, non_english_reason, prepare
 from .gazetteer import GAZETTEER_PATH, load_gazetteer
 
 # Bump when a change in the code changes what the tagger writes for the same input.
-CODE_VERSION = "11"
+CODE_VERSION = "12"
 
 
 def _model_tag() -> str:
